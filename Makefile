@@ -1,0 +1,55 @@
+# Two commands matter: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ZL := $(PY) -m zhiliang
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL = $(shell bash scripts/pg.sh start)
+
+.PHONY: run test system setup messages lint test-sqlite test-postgres test-browser bench clean
+
+# System packages (PostgreSQL, Debian chromium, gettext, CJK fonts); fast when present.
+system:
+	@bash scripts/system-deps.sh
+
+# The virtualenv, reinstalled whenever pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: system $(STAMP) messages
+
+messages: $(STAMP)
+	@$(ZL) compilemessages -v 0 --ignore=.venv --ignore=var
+
+run: setup
+	@$(ZL) migrate -v 0
+	@$(ZL) bootstrap
+	@echo "Zhiliang is at http://$(HOST):$(PORT)/ (SQLite: var/zhiliang.sqlite3)"
+	@$(ZL) runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check zhiliang benchmarks
+	@$(VENV)/bin/ruff format --check zhiliang benchmarks
+	@$(VENV)/bin/mypy
+
+test-sqlite: setup
+	@echo "== tests on SQLite (with browser tests) =="
+	@env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider
+
+test-postgres: setup
+	@echo "== tests on PostgreSQL =="
+	@DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider -m "not browser"
+
+test: setup lint test-sqlite test-postgres
+
+bench: setup
+	@$(PY) benchmarks/run.py
+
+clean:
+	-@bash scripts/pg.sh stop
+	rm -rf $(VENV) var

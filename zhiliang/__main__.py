@@ -1,0 +1,3 @@
+from zhiliang.cli import main
+
+main()

@@ -1,0 +1,31 @@
+"""The navigation bar: only links the current user may open (and that work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from zhiliang.accounts.access import CITYWIDE_READERS, GOVERNMENT, OFFICE, has_role, roles_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    links: list[tuple[str, str]] = []
+    if user is not None and user.is_authenticated:
+        if has_role(user, GOVERNMENT):
+            links += [
+                (_("工作方案"), reverse("plans:plan_list")),
+                (_("目标"), reverse("plans:target_list")),
+                (_("单位"), reverse("registry:organisation_list")),
+            ]
+        if has_role(user, CITYWIDE_READERS | {"district_officer"}):
+            links.append((_("企业"), reverse("registry:enterprise_list")))
+        if has_role(user, OFFICE):
+            links += [
+                (_("待映射单位"), reverse("plans:unresolved_units")),
+                (_("审计日志"), reverse("accounts:audit_log")),
+            ]
+    return {"nav_links": links, "user_roles": roles_of(user) if user else frozenset()}

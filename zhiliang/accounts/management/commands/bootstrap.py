@@ -1,0 +1,54 @@
+"""``zhiliang bootstrap``: reference data, the seed plan and an administrator.
+
+Safe to run again: it changes nothing that is already there. The administrator's
+password is generated once, kept in ``var/admin-password.txt`` (mode 600) and
+printed on every run so ``make run`` can show the login.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+
+from zhiliang.accounts.models import Role
+from zhiliang.accounts.services import membership_grant, user_create
+from zhiliang.plans.services import plan_import
+from zhiliang.registry.models import Organisation
+from zhiliang.registry.services import registry_load_chongqing_2015
+
+SEED_PLAN = Path(__file__).resolve().parents[3] / "plans" / "data" / "chongqing-2015-quality-plan.txt"
+
+
+class Command(BaseCommand):
+    help = "载入参考数据、种子方案并创建管理员 (load reference data, the seed plan and an admin)"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--admin", default="admin", help="administrator user name")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        registry_load_chongqing_2015(actor=None)
+        outcome = plan_import(
+            text=SEED_PLAN.read_text(encoding="utf-8"), source_name=SEED_PLAN.name, actor=None
+        )
+        state = "imported" if outcome.created else "already present"
+        self.stdout.write(f"seed plan {state}: {outcome.plan}")
+        username = options["admin"]
+        password_file = Path(settings.VAR_DIR) / "admin-password.txt"
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = user_create(username=username, password=password, actor=None)
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            password_file.write_text(password + "\n", encoding="utf-8")
+            password_file.chmod(0o600)
+        office = Organisation.objects.get(key="cq-joint-office")
+        membership_grant(user=user, organisation=office, role=Role.SYSTEM_ADMIN, actor=None, reason="bootstrap")
+        membership_grant(user=user, organisation=office, role=Role.QUALITY_OFFICE, actor=None, reason="bootstrap")
+        shown = password_file.read_text(encoding="utf-8").strip() if password_file.exists() else "(unchanged)"
+        self.stdout.write(f"admin login: {username} / {shown}")

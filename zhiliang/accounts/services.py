@@ -1,0 +1,32 @@
+"""Writes to accounts: users and their roles (each audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from zhiliang.accounts.audit import audit_record
+from zhiliang.accounts.models import Membership
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, actor: Any, email: str = "") -> Any:
+    user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    audit_record(actor=actor, action="user.create", obj=user, after={"username": username})
+    return user
+
+
+@transaction.atomic
+def membership_grant(*, user: Any, organisation: Any, role: str, actor: Any, reason: str = "") -> Membership:
+    membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+    if created:
+        audit_record(
+            actor=actor,
+            action="membership.grant",
+            obj=membership,
+            after={"user": user.get_username(), "organisation": organisation.name, "role": role},
+            reason=reason,
+        )
+    return membership

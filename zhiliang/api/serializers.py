@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from zhiliang.accounts.models import AuditEntry
+from zhiliang.plans.models import Plan, PlanItem, Responsibility, Target
+from zhiliang.registry.models import Enterprise, Organisation
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    aliases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = ["key", "name", "kind", "aliases", "division", "joint_meeting_member"]
+
+    def get_aliases(self, org: Organisation) -> list[str]:
+        return [a.alias for a in org.aliases.all()]
+
+
+class EnterpriseSerializer(serializers.ModelSerializer):
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = Enterprise
+        fields = ["uscc", "name", "district", "district_name", "industry", "status"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Target
+        fields = ["id", "text", "value", "unit", "comparator"]
+
+
+class ResponsibilitySerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Responsibility
+        fields = ["name_as_written", "organisation", "is_lead"]
+
+
+class PlanItemSerializer(serializers.ModelSerializer):
+    targets = TargetSerializer(many=True, read_only=True)
+    responsibilities = ResponsibilitySerializer(many=True, read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = PlanItem
+        fields = ["id", "parent", "depth", "label", "number", "title", "text", "is_leaf", "open_ended", "responsibilities", "targets"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Plan
+        fields = ["id", "title", "notice_title", "doc_number", "issuer", "issued_on", "warnings", "imported_at"]
+
+
+class PlanDetailSerializer(PlanSerializer):
+    items = PlanItemSerializer(many=True, read_only=True)
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, "items"]
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "at", "actor_name", "action", "object_type", "object_id", "object_repr", "before", "after", "reason"]
+
+
+class UsccCheckInput(serializers.Serializer):
+    codes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=1000)

@@ -1,0 +1,19 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from zhiliang.accounts.access import IsMember
+from zhiliang.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsMember]), name="schema"),
+    path("token/", views.ObtainToken.as_view(), name="token"),
+    path("plans/", views.PlanList.as_view(), name="plan_list"),
+    path("plans/<int:pk>/", views.PlanDetail.as_view(), name="plan_detail"),
+    path("targets/", views.TargetList.as_view(), name="target_list"),
+    path("organisations/", views.OrganisationList.as_view(), name="organisation_list"),
+    path("enterprises/", views.EnterpriseList.as_view(), name="enterprise_list"),
+    path("enterprises/import/", views.EnterpriseImport.as_view(), name="enterprise_import"),
+    path("audit/", views.AuditList.as_view(), name="audit_list"),
+    path("uscc/check/", views.UsccCheck.as_view(), name="uscc_check"),
+]

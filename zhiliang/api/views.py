@@ -1,0 +1,144 @@
+"""Thin API views: the same selectors, services and role sets as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from zhiliang.accounts.access import (
+    ALL_ROLES,
+    CITYWIDE_READERS,
+    ENTERPRISE_WRITERS,
+    GOVERNMENT,
+    OFFICE,
+    RolesPermission,
+    memberships_of,
+)
+from zhiliang.accounts.models import AuditEntry
+from zhiliang.api import serializers as s
+from zhiliang.api.errors import error_response
+from zhiliang.lib.tables import TableError, read_table
+from zhiliang.lib.uscc import validate_uscc
+from zhiliang.plans.models import Plan
+from zhiliang.plans.selectors import plan_items, targets_all
+from zhiliang.registry.selectors import enterprises_visible_to, organisations_with_aliases
+from zhiliang.registry.services import ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED, enterprise_import
+
+
+class ObtainToken(APIView):
+    """Exchange a username and password for an API token (members only)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = AuthTokenSerializer
+
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if not memberships_of(user):
+            return error_response(_("该账户没有任何单位角色，不能使用接口。"), status.HTTP_403_FORBIDDEN)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class PlanList(generics.ListAPIView):
+    required_roles = GOVERNMENT
+    permission_classes = [RolesPermission]
+    serializer_class = s.PlanSerializer
+    queryset = Plan.objects.all()
+
+
+class PlanDetail(generics.RetrieveAPIView):
+    required_roles = GOVERNMENT
+    permission_classes = [RolesPermission]
+    serializer_class = s.PlanDetailSerializer
+
+    def get_queryset(self) -> Any:
+        # plan_items() is the same read the plan page uses.
+        return Plan.objects.all()
+
+    def get_object(self) -> Plan:
+        plan = super().get_object()
+        plan._prefetched_objects_cache = {"items": plan_items(plan)}  # type: ignore[attr-defined]
+        return plan
+
+
+class TargetList(generics.ListAPIView):
+    required_roles = GOVERNMENT
+    permission_classes = [RolesPermission]
+    serializer_class = s.TargetSerializer
+    queryset = targets_all()
+
+
+class OrganisationList(generics.ListAPIView):
+    required_roles = GOVERNMENT
+    permission_classes = [RolesPermission]
+    serializer_class = s.OrganisationSerializer
+    queryset = organisations_with_aliases().order_by("kind", "key")
+
+
+class EnterpriseList(generics.ListAPIView):
+    required_roles = CITYWIDE_READERS | {"district_officer"}
+    permission_classes = [RolesPermission]
+    serializer_class = s.EnterpriseSerializer
+
+    def get_queryset(self) -> Any:
+        return enterprises_visible_to(self.request.user).order_by("uscc")
+
+
+class EnterpriseImport(APIView):
+    """Upload a CSV/XLSX table of enterprises; any row error means nothing is written."""
+
+    required_roles = ENTERPRISE_WRITERS
+    permission_classes = [RolesPermission]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}})
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            return error_response(_("请上传文件（字段名 file）。"), status.HTTP_400_BAD_REQUEST)
+        try:
+            table = read_table(upload.read(), upload.name, ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED)
+        except TableError as exc:
+            return error_response(str(exc), status.HTTP_400_BAD_REQUEST)
+        report = enterprise_import(table=table, actor=request.user, source_name=upload.name)
+        if not report.ok:
+            return error_response(
+                _("导入被拒绝，未写入任何数据。"),
+                status.HTTP_400_BAD_REQUEST,
+                rows=[{"row": row, "message": msg} for row, msg in report.errors],
+            )
+        return Response({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+
+
+class AuditList(generics.ListAPIView):
+    required_roles = OFFICE
+    permission_classes = [RolesPermission]
+    serializer_class = s.AuditEntrySerializer
+    queryset = AuditEntry.objects.all()
+
+
+class UsccCheck(APIView):
+    required_roles = ALL_ROLES
+    permission_classes = [RolesPermission]
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=s.UsccCheckInput)
+    def post(self, request: Request) -> Response:
+        data = s.UsccCheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        results = [validate_uscc(code) for code in data.validated_data["codes"]]
+        return Response({"results": [{"code": r.code, "valid": r.valid, "reason": r.reason} for r in results]})
+
+

@@ -1,0 +1,76 @@
+"""Shared fixtures: the 2015 registry, the seed plan, and named personas.
+
+Personas (healthchecks style): ``office`` (quality office coordinator), ``admin``
+(system admin), ``department`` (市质监局 officer), ``district`` (渝中区 officer),
+``other_district`` (万州区 officer), ``inspector``, ``hospital``, ``enterprise_user``
+and ``outsider`` (a logged-in user with no role anywhere).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from zhiliang.accounts.models import Membership, Role
+from zhiliang.registry.models import Organisation
+from zhiliang.registry.services import registry_load_chongqing_2015
+
+SEED_PLAN = Path(__file__).resolve().parent / "plans" / "data" / "chongqing-2015-quality-plan.txt"
+PASSWORD = "correct-horse-battery-staple-9"
+
+PERSONAS: dict[str, tuple[str, str] | None] = {
+    "admin": ("cq-joint-office", Role.SYSTEM_ADMIN),
+    "office": ("cq-joint-office", Role.QUALITY_OFFICE),
+    "department": ("cq-zjj", Role.DEPARTMENT_OFFICER),
+    "district": ("district-500103", Role.DISTRICT_OFFICER),
+    "other_district": ("district-500101", Role.DISTRICT_OFFICER),
+    "inspector": ("cq-zjj", Role.INSPECTOR),
+    "hospital": ("cq-wjw", Role.HOSPITAL_REPORTER),
+    "enterprise_user": ("cq-gov", Role.ENTERPRISE_USER),
+    "outsider": None,
+}
+
+
+@pytest.fixture
+def registry(db: Any) -> None:
+    registry_load_chongqing_2015(actor=None)
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED_PLAN.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seed_plan(registry: None, seed_text: str) -> Any:
+    from zhiliang.plans.services import plan_import
+
+    return plan_import(text=seed_text, source_name=SEED_PLAN.name, actor=None).plan
+
+
+@pytest.fixture
+def users(registry: None) -> dict[str, Any]:
+    User = get_user_model()
+    made: dict[str, Any] = {}
+    for name, grant in PERSONAS.items():
+        user = User.objects.create_user(username=name, password=PASSWORD)
+        if grant is not None:
+            org_key, role = grant
+            Membership.objects.create(user=user, organisation=Organisation.objects.get(key=org_key), role=role)
+        made[name] = user
+    return made
+
+
+@pytest.fixture
+def client_as(users: dict[str, Any]) -> Any:
+    def make(name: str | None) -> Client:
+        client = Client()
+        if name is not None:
+            client.force_login(users[name])
+        return client
+
+    return make
