@@ -60,7 +60,9 @@ def users(registry: None) -> dict[str, Any]:
         user = User.objects.create_user(username=name, password=PASSWORD)
         if grant is not None:
             org_key, role = grant
-            Membership.objects.create(user=user, organisation=Organisation.objects.get(key=org_key), role=role)
+            Membership.objects.create(
+                user=user, organisation=Organisation.objects.get(key=org_key), role=role
+            )
         made[name] = user
     return made
 

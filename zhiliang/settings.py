@@ -26,9 +26,13 @@ SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 if PRODUCTION and len(SECRET_KEY) < 50:
     from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("ZHILIANG_PRODUCTION=true needs SECRET_KEY of at least 50 characters")
+    raise ImproperlyConfigured(
+        "ZHILIANG_PRODUCTION=true needs SECRET_KEY of at least 50 characters"
+    )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -81,7 +85,9 @@ TEMPLATES = [
 
 _DEFAULT_DB_URL = f"sqlite:///{VAR_DIR / 'zhiliang.sqlite3'}"
 DATABASE_URL = database_url_checked(env_str("DATABASE_URL", _DEFAULT_DB_URL) or _DEFAULT_DB_URL)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the reminder command and the web server write without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -120,6 +126,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = VAR_DIR / "media"
+if not PRODUCTION:
+    # WhiteNoise serves from the finders in development; it still expects the folder.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
@@ -136,7 +147,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zhiliang API (质量治理平台)",
-    "DESCRIPTION": "质量治理平台接口 (Zhiliang API). Errors: {\"message\", \"extra\"}.",
+    "DESCRIPTION": '质量治理平台接口 (Zhiliang API). Errors: {"message", "extra"}.',
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }

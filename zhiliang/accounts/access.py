@@ -33,9 +33,7 @@ def memberships_of(user: Any) -> list[Membership]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user).select_related("organisation__division")
-        )
+        cached = list(Membership.objects.filter(user=user).select_related("organisation__division"))
         setattr(user, _CACHE_ATTR, cached)
     return cached
 

@@ -19,8 +19,12 @@ def user_create(*, username: str, password: str, actor: Any, email: str = "") ->
 
 
 @transaction.atomic
-def membership_grant(*, user: Any, organisation: Any, role: str, actor: Any, reason: str = "") -> Membership:
-    membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+def membership_grant(
+    *, user: Any, organisation: Any, role: str, actor: Any, reason: str = ""
+) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, role=role
+    )
     if created:
         audit_record(
             actor=actor,

@@ -18,7 +18,9 @@ def error_envelope_handler(exc: Exception, context: dict[str, Any]) -> Response 
         message = _("提交的数据有误。")
         extra: Any = {"fields": response.data}
     else:
-        detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        detail = (
+            response.data.get("detail", "") if isinstance(response.data, dict) else response.data
+        )
         message = str(detail) or _("请求失败。")
         extra = {}
     response.data = {"message": message, "extra": extra}

@@ -47,13 +47,34 @@ class PlanItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanItem
-        fields = ["id", "parent", "depth", "label", "number", "title", "text", "is_leaf", "open_ended", "responsibilities", "targets"]
+        fields = [
+            "id",
+            "parent",
+            "depth",
+            "label",
+            "number",
+            "title",
+            "text",
+            "is_leaf",
+            "open_ended",
+            "responsibilities",
+            "targets",
+        ]
 
 
 class PlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
-        fields = ["id", "title", "notice_title", "doc_number", "issuer", "issued_on", "warnings", "imported_at"]
+        fields = [
+            "id",
+            "title",
+            "notice_title",
+            "doc_number",
+            "issuer",
+            "issued_on",
+            "warnings",
+            "imported_at",
+        ]
 
 
 class PlanDetailSerializer(PlanSerializer):
@@ -66,8 +87,42 @@ class PlanDetailSerializer(PlanSerializer):
 class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
-        fields = ["id", "at", "actor_name", "action", "object_type", "object_id", "object_repr", "before", "after", "reason"]
+        fields = [
+            "id",
+            "at",
+            "actor_name",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "reason",
+        ]
 
 
 class UsccCheckInput(serializers.Serializer):
-    codes = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=1000)
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=1000
+    )
+
+
+class UsccResultSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    valid = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class UsccCheckOutput(serializers.Serializer):
+    results = UsccResultSerializer(many=True)
+
+
+class EnterpriseImportOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class ErrorEnvelope(serializers.Serializer):
+    message = serializers.CharField()
+    extra = serializers.DictField()

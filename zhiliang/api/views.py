@@ -38,15 +38,27 @@ from zhiliang.registry.services import ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED, 
 class ObtainToken(APIView):
     """Exchange a username and password for an API token (members only)."""
 
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={
+            200: {"type": "object", "properties": {"token": {"type": "string"}}},
+            403: s.ErrorEnvelope,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        return self._issue(request)
+
     permission_classes = [AllowAny]
     serializer_class = AuthTokenSerializer
 
-    def post(self, request: Request) -> Response:
+    def _issue(self, request: Request) -> Response:
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         if not memberships_of(user):
-            return error_response(_("该账户没有任何单位角色，不能使用接口。"), status.HTTP_403_FORBIDDEN)
+            return error_response(
+                _("该账户没有任何单位角色，不能使用接口。"), status.HTTP_403_FORBIDDEN
+            )
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
@@ -103,7 +115,15 @@ class EnterpriseImport(APIView):
     permission_classes = [RolesPermission]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}})
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={200: s.EnterpriseImportOutput, 400: s.ErrorEnvelope},
+    )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
         if upload is None:
@@ -119,7 +139,9 @@ class EnterpriseImport(APIView):
                 status.HTTP_400_BAD_REQUEST,
                 rows=[{"row": row, "message": msg} for row, msg in report.errors],
             )
-        return Response({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+        return Response(
+            {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+        )
 
 
 class AuditList(generics.ListAPIView):
@@ -134,11 +156,13 @@ class UsccCheck(APIView):
     permission_classes = [RolesPermission]
     parser_classes = [JSONParser]
 
-    @extend_schema(request=s.UsccCheckInput)
+    @extend_schema(
+        request=s.UsccCheckInput, responses={200: s.UsccCheckOutput, 400: s.ErrorEnvelope}
+    )
     def post(self, request: Request) -> Response:
         data = s.UsccCheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         results = [validate_uscc(code) for code in data.validated_data["codes"]]
-        return Response({"results": [{"code": r.code, "valid": r.valid, "reason": r.reason} for r in results]})
-
-
+        return Response(
+            {"results": [{"code": r.code, "valid": r.valid, "reason": r.reason} for r in results]}
+        )

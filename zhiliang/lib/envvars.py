@@ -32,7 +32,9 @@ def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None)
         return True
     if word in FALSE_WORDS:
         return False
-    raise EnvError(f"{name}={raw!r} is not a boolean; use one of {sorted(TRUE_WORDS | FALSE_WORDS)}")
+    raise EnvError(
+        f"{name}={raw!r} is not a boolean; use one of {sorted(TRUE_WORDS | FALSE_WORDS)}"
+    )
 
 
 def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
@@ -68,5 +70,7 @@ def database_url_checked(url: str) -> str:
             "use postgres://user:pass@host:port/name or sqlite:////absolute/path.sqlite3"
         )
     if scheme == "sqlite" and not url.startswith("sqlite:///"):
-        raise EnvError(f"DATABASE_URL={url!r}: write sqlite URLs as sqlite:////absolute/path.sqlite3")
+        raise EnvError(
+            f"DATABASE_URL={url!r}: write sqlite URLs as sqlite:////absolute/path.sqlite3"
+        )
     return url

@@ -61,9 +61,7 @@ def _raw_rows(data: bytes, filename: str) -> list[list[str]]:
     raise TableError("只支持 .csv 和 .xlsx 文件 (only .csv and .xlsx files are accepted)")
 
 
-def read_table(
-    data: bytes, filename: str, headers: Mapping[str, str], required: set[str]
-) -> Table:
+def read_table(data: bytes, filename: str, headers: Mapping[str, str], required: set[str]) -> Table:
     """Rows keyed by field name. ``headers`` maps each accepted spelling to a field."""
     rows = _raw_rows(data, filename)
     while rows and not any(rows[0]):

@@ -68,7 +68,9 @@ def validate_uscc(raw: str) -> UsccResult:
     """
     code = raw.strip().upper()
     if len(code) != 18:
-        return UsccResult(code, False, f"长度为{len(code)}位，应为18位 (length {len(code)}, expected 18)")
+        return UsccResult(
+            code, False, f"长度为{len(code)}位，应为18位 (length {len(code)}, expected 18)"
+        )
     for pos, ch in enumerate(code, start=1):
         if ch not in _VALUE:
             return UsccResult(

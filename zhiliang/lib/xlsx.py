@@ -27,4 +27,3 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-

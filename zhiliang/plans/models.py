@@ -105,7 +105,9 @@ class Responsibility(models.Model):
     class Meta:
         ordering = ["item__position", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "position"], name="responsibility_unique_position")
+            models.UniqueConstraint(
+                fields=["item", "position"], name="responsibility_unique_position"
+            )
         ]
         verbose_name = _("责任分工")
         verbose_name_plural = _("责任分工")

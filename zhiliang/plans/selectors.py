@@ -83,17 +83,23 @@ def responsibilities_of(org: Organisation) -> QuerySet[Responsibility]:
 
 
 def targets_all() -> QuerySet[Target]:
-    return Target.objects.select_related("item__plan", "item__parent").prefetch_related(
-        Prefetch(
-            "item__responsibilities",
-            queryset=Responsibility.objects.select_related("organisation").order_by("position"),
+    return (
+        Target.objects.select_related("item__plan", "item__parent")
+        .prefetch_related(
+            Prefetch(
+                "item__responsibilities",
+                queryset=Responsibility.objects.select_related("organisation").order_by("position"),
+            )
         )
-    ).order_by("item__plan", "item__position", "position")
+        .order_by("item__plan", "item__position", "position")
+    )
 
 
 def unresolved_names() -> list[tuple[str, int]]:
     """Unit names as written that no organisation matches yet, with their counts."""
     counts: dict[str, int] = {}
-    for name in Responsibility.objects.filter(organisation=None).values_list("name_as_written", flat=True):
+    for name in Responsibility.objects.filter(organisation=None).values_list(
+        "name_as_written", flat=True
+    ):
         counts[name] = counts.get(name, 0) + 1
     return sorted(counts.items())

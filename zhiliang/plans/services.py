@@ -17,7 +17,9 @@ from zhiliang.plans.models import Plan, PlanItem, Responsibility, Target
 from zhiliang.registry.models import Organisation, OrganisationAlias
 from zhiliang.registry.selectors import alias_index
 
-ERR_SAME_NUMBER_OTHER_TEXT = "文号“%(number)s”的方案已导入（%(title)s），但内容不同；如为修订版，请先由质量办确认。"
+ERR_SAME_NUMBER_OTHER_TEXT = (
+    "文号“%(number)s”的方案已导入（%(title)s），但内容不同；如为修订版，请先由质量办确认。"
+)
 ERR_ALIAS_TAKEN = "简称“%(alias)s”已指向%(org)s。"
 
 
@@ -70,7 +72,11 @@ def _store_node(
         if org is None and name not in unresolved:
             unresolved.append(name)
         Responsibility.objects.create(
-            item=item, position=position, name_as_written=name, organisation=org, is_lead=name == lead
+            item=item,
+            position=position,
+            name_as_written=name,
+            organisation=org,
+            is_lead=name == lead,
         )
     for position, target in enumerate(node.get("targets") or []):
         Target.objects.create(
@@ -138,7 +144,13 @@ def plan_import(*, text: str, source_name: str, actor: Any) -> PlanImportOutcome
     counter = [0]
     for node in parsed["items"]:
         _store_node(
-            plan=plan, node=node, parent=None, depth=0, counter=counter, aliases=aliases, unresolved=unresolved
+            plan=plan,
+            node=node,
+            parent=None,
+            depth=0,
+            counter=counter,
+            aliases=aliases,
+            unresolved=unresolved,
         )
     audit_record(
         actor=actor,
@@ -159,17 +171,27 @@ def plan_import(*, text: str, source_name: str, actor: Any) -> PlanImportOutcome
 
 
 @transaction.atomic
-def responsibility_map(*, name_as_written: str, organisation: Organisation, actor: Any, reason: str = "") -> int:
+def responsibility_map(
+    *, name_as_written: str, organisation: Organisation, actor: Any, reason: str = ""
+) -> int:
     """Map a unit name the parser could not resolve: record it as an alias and link
     every unresolved responsibility with that name. Returns how many were linked."""
-    alias = OrganisationAlias.objects.filter(alias=name_as_written).select_related("organisation").first()
+    alias = (
+        OrganisationAlias.objects.filter(alias=name_as_written)
+        .select_related("organisation")
+        .first()
+    )
     if alias is not None and alias.organisation_id != organisation.pk:
-        raise PlanImportError(_(ERR_ALIAS_TAKEN) % {"alias": name_as_written, "org": alias.organisation.name})
+        raise PlanImportError(
+            _(ERR_ALIAS_TAKEN) % {"alias": name_as_written, "org": alias.organisation.name}
+        )
     if alias is None:
         OrganisationAlias.objects.create(
             organisation=organisation, alias=name_as_written, position=organisation.aliases.count()
         )
-    pending = Responsibility.objects.select_for_update().filter(name_as_written=name_as_written, organisation=None)
+    pending = Responsibility.objects.select_for_update().filter(
+        name_as_written=name_as_written, organisation=None
+    )
     ids = list(pending.values_list("id", flat=True))
     Responsibility.objects.filter(id__in=ids).update(organisation=organisation)
     audit_record(
@@ -177,7 +199,11 @@ def responsibility_map(*, name_as_written: str, organisation: Organisation, acto
         action="responsibility.map",
         obj=organisation,
         before={"name_as_written": name_as_written, "organisation": None},
-        after={"name_as_written": name_as_written, "organisation": organisation.name, "responsibilities": ids},
+        after={
+            "name_as_written": name_as_written,
+            "organisation": organisation.name,
+            "responsibilities": ids,
+        },
         reason=reason,
     )
     return len(ids)

@@ -24,7 +24,9 @@ from zhiliang.registry.models import Organisation
 @require_roles(GOVERNMENT)
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = Plan.objects.all()
-    return render(request, "plans/plan_list.html", {"plans": plans, "can_import": is_office(request.user)})
+    return render(
+        request, "plans/plan_list.html", {"plans": plans, "can_import": is_office(request.user)}
+    )
 
 
 @require_roles(GOVERNMENT)
@@ -40,7 +42,9 @@ def plan_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         header = [_("编号"), _("措施"), *[c.label for c in matrix.columns]]
         rows = [[item.label, item.title, *cells] for item, cells in matrix.rows]
-        return xlsx_response(f"责任矩阵-{plan.doc_number or plan.pk}.xlsx", _("责任矩阵"), header, rows)
+        return xlsx_response(
+            f"责任矩阵-{plan.doc_number or plan.pk}.xlsx", _("责任矩阵"), header, rows
+        )
     return render(request, "plans/plan_matrix.html", {"plan": plan, "matrix": matrix})
 
 
@@ -82,7 +86,12 @@ def plan_import_view(request: HttpRequest) -> HttpResponse:
                     % {"names": "、".join(outcome.unresolved)},
                 )
             return redirect("plans:plan_detail", pk=outcome.plan.pk)
-    return render(request, "plans/plan_import.html", {"form": form, "error": error}, status=400 if error else 200)
+    return render(
+        request,
+        "plans/plan_import.html",
+        {"form": form, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @require_roles(OFFICE)
@@ -102,5 +111,8 @@ def unresolved_units(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("已映射 %(n)d 条责任分工。") % {"n": linked})
             return redirect("plans:unresolved_units")
-    rows = [(name, count, MapUnitForm(initial={"name_as_written": name})) for name, count in unresolved_names()]
+    rows = [
+        (name, count, MapUnitForm(initial={"name_as_written": name}))
+        for name, count in unresolved_names()
+    ]
     return render(request, "plans/unresolved_units.html", {"rows": rows})

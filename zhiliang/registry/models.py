@@ -108,7 +108,9 @@ class Enterprise(models.Model):
         Division, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("所在区县")
     )
     industry = models.CharField(_("行业代码（GB/T 4754）"), max_length=5, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

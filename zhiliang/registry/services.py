@@ -149,7 +149,9 @@ def _industry_ok(code: str) -> bool:
     if not code:
         return True
     if code[0].isalpha():
-        return code[0] in "ABCDEFGHIJKLMNOPQRST" and (len(code) == 1 or (code[1:].isdigit() and 2 <= len(code) - 1 <= 4))
+        return code[0] in "ABCDEFGHIJKLMNOPQRST" and (
+            len(code) == 1 or (code[1:].isdigit() and 2 <= len(code) - 1 <= 4)
+        )
     return code.isdigit() and 2 <= len(code) <= 4
 
 
@@ -164,17 +166,24 @@ def _enterprise_row_errors(
     errors: list[str] = []
     result = validate_uscc(values["uscc"])
     if not result.valid:
-        errors.append(_("统一社会信用代码“%(code)s”无效：%(reason)s") % {"code": values["uscc"], "reason": result.reason})
+        errors.append(
+            _("统一社会信用代码“%(code)s”无效：%(reason)s")
+            % {"code": values["uscc"], "reason": result.reason}
+        )
     if not values["name"]:
         errors.append(_("企业名称不能为空"))
     district = divisions.get(values["district"])
     if district is None:
-        errors.append(_("所在区县“%(value)s”不是已登记的区划代码或名称") % {"value": values["district"]})
+        errors.append(
+            _("所在区县“%(value)s”不是已登记的区划代码或名称") % {"value": values["district"]}
+        )
     elif allowed is not None and district.code not in allowed:
         errors.append(_("无权导入%(district)s的企业") % {"district": district.name})
     industry = values.get("industry", "").upper()
     if not _industry_ok(industry):
-        errors.append(_("行业代码“%(value)s”不符合 GB/T 4754") % {"value": values.get("industry", "")})
+        errors.append(
+            _("行业代码“%(value)s”不符合 GB/T 4754") % {"value": values.get("industry", "")}
+        )
     status_raw = values.get("status", "") or Enterprise.Status.ACTIVE
     status = STATUS_WORDS.get(str(status_raw))
     if status is None:
@@ -200,7 +209,9 @@ def enterprise_import(*, table: Table, actor: Any, source_name: str) -> ImportRe
     for number, values in table.rows:
         errors, clean = _enterprise_row_errors(values, divisions, allowed)
         if clean["uscc"] in first_row_of:
-            errors.append(_("统一社会信用代码与第%(row)d行重复") % {"row": first_row_of[clean["uscc"]]})
+            errors.append(
+                _("统一社会信用代码与第%(row)d行重复") % {"row": first_row_of[clean["uscc"]]}
+            )
         first_row_of.setdefault(clean["uscc"], number)
         report.errors += [(number, e) for e in errors]
         cleaned.append(clean)
@@ -227,7 +238,14 @@ def enterprise_import(*, table: Table, actor: Any, source_name: str) -> ImportRe
         found.full_clean()
         found.save()
         report.updated += 1
-        audit_record(actor=actor, action="enterprise.update", obj=found, before=before, after=after, reason=source_name)
+        audit_record(
+            actor=actor,
+            action="enterprise.update",
+            obj=found,
+            before=before,
+            after=after,
+            reason=source_name,
+        )
     audit_record(
         actor=actor,
         action="enterprise.import",

@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import CITYWIDE_READERS, ENTERPRISE_WRITERS, GOVERNMENT, require_roles
-from zhiliang.lib.tables import TableError, read_table
 from zhiliang.exports import xlsx_response
+from zhiliang.lib.tables import TableError, read_table
 from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Organisation
 from zhiliang.registry.selectors import enterprises_visible_to, organisations_with_aliases
@@ -39,8 +39,18 @@ def _filtered_enterprises(request: HttpRequest):  # type: ignore[no-untyped-def]
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     qs, q = _filtered_enterprises(request)
     if request.GET.get("format") == "xlsx":
-        rows = [[e.uscc, e.name, e.district_id, e.district.name, e.industry, e.get_status_display()] for e in qs]
-        header = [_("统一社会信用代码"), _("企业名称"), _("区划代码"), _("所在区县"), _("行业代码"), _("状态")]
+        rows = [
+            [e.uscc, e.name, e.district_id, e.district.name, e.industry, e.get_status_display()]
+            for e in qs
+        ]
+        header = [
+            _("统一社会信用代码"),
+            _("企业名称"),
+            _("区划代码"),
+            _("所在区县"),
+            _("行业代码"),
+            _("状态"),
+        ]
         return xlsx_response("enterprises.xlsx", _("企业"), header, rows)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "registry/enterprise_list.html", {"page": page, "q": q})

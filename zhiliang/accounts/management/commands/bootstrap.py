@@ -21,7 +21,9 @@ from zhiliang.plans.services import plan_import
 from zhiliang.registry.models import Organisation
 from zhiliang.registry.services import registry_load_chongqing_2015
 
-SEED_PLAN = Path(__file__).resolve().parents[3] / "plans" / "data" / "chongqing-2015-quality-plan.txt"
+SEED_PLAN = (
+    Path(__file__).resolve().parents[3] / "plans" / "data" / "chongqing-2015-quality-plan.txt"
+)
 
 
 class Command(BaseCommand):
@@ -48,7 +50,15 @@ class Command(BaseCommand):
             password_file.write_text(password + "\n", encoding="utf-8")
             password_file.chmod(0o600)
         office = Organisation.objects.get(key="cq-joint-office")
-        membership_grant(user=user, organisation=office, role=Role.SYSTEM_ADMIN, actor=None, reason="bootstrap")
-        membership_grant(user=user, organisation=office, role=Role.QUALITY_OFFICE, actor=None, reason="bootstrap")
-        shown = password_file.read_text(encoding="utf-8").strip() if password_file.exists() else "(unchanged)"
+        membership_grant(
+            user=user, organisation=office, role=Role.SYSTEM_ADMIN, actor=None, reason="bootstrap"
+        )
+        membership_grant(
+            user=user, organisation=office, role=Role.QUALITY_OFFICE, actor=None, reason="bootstrap"
+        )
+        shown = (
+            password_file.read_text(encoding="utf-8").strip()
+            if password_file.exists()
+            else "(unchanged)"
+        )
         self.stdout.write(f"admin login: {username} / {shown}")

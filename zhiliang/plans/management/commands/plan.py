@@ -19,7 +19,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         parse = sub.add_parser("parse", help="print the parsed plan as JSON; writes nothing")
         parse.add_argument("file")
-        imp = sub.add_parser("import", help="store the plan (a second import of the same file changes nothing)")
+        imp = sub.add_parser(
+            "import", help="store the plan (a second import of the same file changes nothing)"
+        )
         imp.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("load-chongqing-2015", help="load Chongqing's 2015 divisions and organisations")
+        sub.add_parser(
+            "load-chongqing-2015", help="load Chongqing's 2015 divisions and organisations"
+        )
         imp = sub.add_parser("import-enterprises", help="import enterprises from .csv or .xlsx")
         imp.add_argument("file")
 
@@ -35,7 +37,9 @@ class Command(BaseCommand):
             return
         path = Path(options["file"])
         try:
-            table = read_table(path.read_bytes(), path.name, ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED)
+            table = read_table(
+                path.read_bytes(), path.name, ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED
+            )
         except (OSError, TableError) as exc:
             raise CommandError(str(exc)) from None
         report = enterprise_import(table=table, actor=None, source_name=path.name)
@@ -43,4 +47,6 @@ class Command(BaseCommand):
             for row, message in report.errors:
                 self.stderr.write(f"第{row}行 (row {row}): {message}")
             raise CommandError("导入被拒绝，未写入任何数据 (import rejected, nothing written)")
-        self.stdout.write(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
+        self.stdout.write(
+            f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}"
+        )
