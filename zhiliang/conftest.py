@@ -35,6 +35,12 @@ PERSONAS: dict[str, tuple[str, str] | None] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2 costs ~0.3 s a user by design; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def registry(db: Any) -> None:
     registry_load_chongqing_2015(actor=None)

@@ -71,7 +71,7 @@ class Target(models.Model):
     position = models.PositiveSmallIntegerField()
     text = models.CharField(_("目标原文"), max_length=500)
     value = models.DecimalField(_("目标值"), max_digits=20, decimal_places=4)
-    unit = models.CharField(_("单位"), max_length=16)
+    unit = models.CharField(_("计量单位"), max_length=16)
     comparator = models.CharField(_("比较"), max_length=2, choices=Comparator.choices)
 
     class Meta:

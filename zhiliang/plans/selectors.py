@@ -31,6 +31,10 @@ def plan_tree(plan: Plan) -> list[tuple[PlanItem, list[PlanItem]]]:
     return tree
 
 
+RESPONSIBLE = "responsible"
+LEAD = "lead"
+
+
 @dataclass
 class MatrixColumn:
     key: str  # organisation key, or "?" + name for an unresolved unit
@@ -41,7 +45,7 @@ class MatrixColumn:
 @dataclass
 class Matrix:
     columns: list[MatrixColumn] = field(default_factory=list)
-    #: (measure, one cell per column: "" / "●" / "牵头")
+    #: (measure, one cell per column: "" / RESPONSIBLE / LEAD)
     rows: list[tuple[PlanItem, list[str]]] = field(default_factory=list)
 
 
@@ -61,7 +65,7 @@ def responsibility_matrix(plan: Plan) -> Matrix:
         cells = [""] * len(matrix.columns)
         for resp in item.responsibilities.all():
             key = resp.organisation.key if resp.organisation else "?" + resp.name_as_written
-            cells[index[key]] = "牵头" if resp.is_lead else "●"
+            cells[index[key]] = LEAD if resp.is_lead else RESPONSIBLE
         matrix.rows.append((item, cells))
     return matrix
 

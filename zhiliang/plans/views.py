@@ -11,6 +11,8 @@ from zhiliang.lib.planparse import PlanParseError, decode_plan_bytes
 from zhiliang.plans.forms import MapUnitForm, PlanUploadForm
 from zhiliang.plans.models import Plan
 from zhiliang.plans.selectors import (
+    LEAD,
+    RESPONSIBLE,
     plan_tree,
     responsibilities_of,
     responsibility_matrix,
@@ -39,13 +41,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=pk)
     matrix = responsibility_matrix(plan)
+    marks = {RESPONSIBLE: "●", LEAD: _("牵头"), "": ""}
+    rows = [(item, [marks[c] for c in cells]) for item, cells in matrix.rows]
     if request.GET.get("format") == "xlsx":
         header = [_("编号"), _("措施"), *[c.label for c in matrix.columns]]
-        rows = [[item.label, item.title, *cells] for item, cells in matrix.rows]
+        rows = [[item.label, item.title, *cells] for item, cells in rows]
         return xlsx_response(
             f"责任矩阵-{plan.doc_number or plan.pk}.xlsx", _("责任矩阵"), header, rows
         )
-    return render(request, "plans/plan_matrix.html", {"plan": plan, "matrix": matrix})
+    return render(
+        request, "plans/plan_matrix.html", {"plan": plan, "columns": matrix.columns, "rows": rows}
+    )
 
 
 @require_roles(GOVERNMENT)
