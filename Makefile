@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL = $(shell bash scripts/pg.sh start)
 
-.PHONY: run test system setup messages lint test-sqlite test-postgres test-browser bench clean
+.PHONY: run test system setup messages lint test-sqlite test-postgres bench screenshots clean
 
 # System packages (PostgreSQL, Debian chromium, gettext, CJK fonts); fast when present.
 system:
@@ -53,3 +53,6 @@ bench: setup
 clean:
 	-@bash scripts/pg.sh stop
 	rm -rf $(VENV) var
+
+screenshots: setup
+	@$(PY) scripts/screenshots.py
