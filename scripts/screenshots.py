@@ -15,19 +15,12 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from zhiliang.tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 PORT = int(os.environ.get("SCREENSHOT_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     ("plan", "/plans/1/"),
     ("matrix", "/plans/1/matrix/"),
@@ -58,7 +51,7 @@ def main() -> None:
                 time.sleep(0.2)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="zh-CN")
             page.goto(BASE + "/accounts/login/")
             page.fill("input[name=username]", "admin")

@@ -9,17 +9,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = os.environ.get("ZHILIANG_CHROMIUM", "/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps trying hosts a closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from zhiliang.tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
