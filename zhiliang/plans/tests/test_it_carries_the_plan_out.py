@@ -1,0 +1,259 @@
+"""Schedules, tasks, district plans and the progress report workflow (issue 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from zhiliang.accounts.models import AuditEntry
+from zhiliang.plans.models import Milestone, PlanItem, ProgressReport, ReportAttachment, Task
+from zhiliang.plans.services import execution as ex
+from zhiliang.registry.models import Organisation
+
+D = dt.date
+
+
+@pytest.fixture
+def measure(seed_plan):
+    return PlanItem.objects.get(plan=seed_plan, label="（二）")  # 技师 5000人; 市人力社保局 …
+
+
+@pytest.fixture
+def scheduled(measure, users):
+    ex.schedule_set(
+        item=measure, deadline=D(2015, 12, 31), reporting_cycle="monthly", actor=users["office"]
+    )
+    return measure
+
+
+def _org(key: str) -> Organisation:
+    return Organisation.objects.get(key=key)
+
+
+def test_the_office_sets_a_deadline_and_it_is_audited(measure, users):
+    ex.schedule_set(
+        item=measure, deadline=D(2015, 12, 31), reporting_cycle="quarterly", actor=users["office"]
+    )
+    ex.schedule_set(
+        item=measure,
+        deadline=D(2015, 11, 30),
+        reporting_cycle="monthly",
+        actor=users["office"],
+        reason="提前",
+    )
+    entry = AuditEntry.objects.filter(action="schedule.set").first()
+    assert entry.before == {"deadline": "2015-12-31", "reporting_cycle": "quarterly"}
+    assert entry.after == {"deadline": "2015-11-30", "reporting_cycle": "monthly"}
+    assert entry.reason == "提前"
+
+
+def test_only_the_office_sets_deadlines(measure, users):
+    with pytest.raises(PermissionDenied):
+        ex.schedule_set(
+            item=measure,
+            deadline=D(2015, 12, 31),
+            reporting_cycle="monthly",
+            actor=users["department"],
+        )
+
+
+def test_a_section_heading_gets_no_deadline(seed_plan, users):
+    section = PlanItem.objects.get(plan=seed_plan, label="一、")
+    with pytest.raises(ex.ExecutionError, match="章节标题"):
+        ex.schedule_set(
+            item=section, deadline=D(2015, 12, 31), reporting_cycle="monthly", actor=users["office"]
+        )
+
+
+def test_quarterly_milestones_stop_at_the_deadline(scheduled, users):
+    made = ex.milestones_quarterly(item=scheduled, start=D(2015, 7, 1), actor=users["office"])
+    assert [m.due_on for m in made] == [D(2015, 9, 30), D(2015, 12, 31)]
+    assert ex.milestones_quarterly(item=scheduled, start=D(2015, 7, 1), actor=users["office"]) == []
+    with pytest.raises(ex.ExecutionError, match="晚于措施时限"):
+        ex.milestone_add(item=scheduled, due_on=D(2016, 1, 5), title="x", actor=users["office"])
+    assert Milestone.objects.count() == 2
+
+
+def test_a_task_may_not_end_after_its_measure(scheduled, users):
+    ex.task_create(
+        item=scheduled,
+        title="技师培训",
+        owner=_org("cq-rsj"),
+        deadline=D(2015, 10, 31),
+        actor=users["office"],
+    )
+    with pytest.raises(ex.ExecutionError, match="晚于措施"):
+        ex.task_create(
+            item=scheduled,
+            title="晚了",
+            owner=_org("cq-rsj"),
+            deadline=D(2016, 1, 31),
+            actor=users["office"],
+        )
+    # Nor may the measure's deadline move before an existing task's.
+    with pytest.raises(ex.ExecutionError, match="技师培训"):
+        ex.schedule_set(
+            item=scheduled,
+            deadline=D(2015, 9, 30),
+            reporting_cycle="monthly",
+            actor=users["office"],
+        )
+    assert Task.objects.count() == 1
+
+
+def test_a_district_plans_its_own_tasks_and_not_another_districts(scheduled, seed_plan, users):
+    yuzhong = _org("district-500103")
+    plan = ex.district_plan_create(
+        district=yuzhong, plan=seed_plan, title="渝中区实施方案", actor=users["district"]
+    )
+    task = ex.task_create(
+        item=scheduled,
+        title="区级技师培训",
+        owner=yuzhong,
+        deadline=D(2015, 11, 30),
+        actor=users["district"],
+        district_plan=plan,
+    )
+    assert task.district_plan == plan
+    with pytest.raises(PermissionDenied):
+        ex.task_create(
+            item=scheduled,
+            title="越权",
+            owner=yuzhong,
+            deadline=D(2015, 11, 30),
+            actor=users["other_district"],
+            district_plan=plan,
+        )
+    with pytest.raises(PermissionDenied):
+        ex.district_plan_create(
+            district=yuzhong, plan=seed_plan, title="越权", actor=users["other_district"]
+        )
+    with pytest.raises(ex.ExecutionError, match="不属于"):
+        ex.task_create(
+            item=scheduled,
+            title="他区单位",
+            owner=_org("district-500101"),
+            deadline=D(2015, 11, 30),
+            actor=users["district"],
+            district_plan=plan,
+        )
+    with pytest.raises(ex.ExecutionError, match="已有该方案的实施方案"):
+        ex.district_plan_create(
+            district=yuzhong, plan=seed_plan, title="又一个", actor=users["office"]
+        )
+
+
+def _report(measure, users, **kw):
+    args = {
+        "organisation": _org("cq-zjj"),
+        "item": measure,
+        "period": "2015-07",
+        "status": "in_progress",
+        "narrative": "已组织首席质量官培训两期。",
+        "actor": users["department"],
+    }
+    return ex.report_save(**{**args, **kw})
+
+
+def test_the_report_workflow_submit_return_accept_then_locked(scheduled, users):
+    target = scheduled.targets.get()
+    report = _report(scheduled, users, figures={target.pk: "3,200"})
+    assert report.state == "draft" and report.figures.get().value == Decimal("3200")
+    report = ex.report_submit(report=report, actor=users["department"])
+    with pytest.raises(ex.ExecutionError, match="正在审核"):
+        _report(scheduled, users, narrative="改")
+    with pytest.raises(ex.ExecutionError, match="审核意见"):
+        ex.report_return(report=report, actor=users["office"], comment=" ")
+    report = ex.report_return(report=report, actor=users["office"], comment="请补充培训人数。")
+    report = _report(
+        scheduled,
+        users,
+        narrative="已培训技师3,200人。",
+        figures={target.pk: 3200},
+        expected_version=report.version,
+    )
+    report = ex.report_submit(report=report, actor=users["department"])
+    report = ex.report_accept(report=report, actor=users["office"])
+    assert report.locked
+    with pytest.raises(ex.ExecutionError, match="锁定"):
+        _report(scheduled, users, narrative="再改")
+    with pytest.raises(ex.ExecutionError, match="锁定"):
+        ex.report_attach(report=report, name="a.pdf", data=b"%PDF-1.4", actor=users["department"])
+    actions = list(
+        AuditEntry.objects.filter(object_type="plans.progressreport")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "report.save",
+        "report.submit",
+        "report.return",
+        "report.save",
+        "report.submit",
+        "report.accept",
+    ]
+    assert ProgressReport.objects.get().narrative == "已培训技师3,200人。"
+
+
+def test_a_stale_edit_is_refused_and_the_newer_text_kept(scheduled, users):
+    first = _report(scheduled, users)
+    _report(scheduled, users, narrative="同事先保存的内容", expected_version=first.version)
+    with pytest.raises(ex.ExecutionError, match="已被他人修改"):
+        _report(scheduled, users, narrative="我的旧版本", expected_version=first.version)
+    assert ProgressReport.objects.get().narrative == "同事先保存的内容"
+
+
+def test_only_responsible_units_and_their_officers_report(scheduled, users):
+    with pytest.raises(ex.ExecutionError, match="不是该措施或任务的责任单位"):
+        _report(scheduled, users, organisation=_org("cq-gaj"), actor=users["office"])
+    with pytest.raises(PermissionDenied):
+        _report(scheduled, users, actor=users["district"])
+    with pytest.raises(PermissionDenied):
+        ex.report_accept(report=_report(scheduled, users), actor=users["department"])
+
+
+@pytest.mark.parametrize(
+    ("kw", "phrase"),
+    [
+        ({"period": "2015-Q3"}, "按月报送"),
+        ({"period": "2015-13"}, "格式不对"),
+        ({"narrative": "  "}, "请填写工作进展"),
+        ({"status": "finished"}, "进展状态"),
+        ({"figures": {99999: "1"}}, "不属于该措施"),
+    ],
+)
+def test_bad_reports_are_refused_and_nothing_is_written(scheduled, users, kw, phrase):
+    with pytest.raises(ex.ExecutionError, match=phrase):
+        _report(scheduled, users, **kw)
+    assert ProgressReport.objects.count() == 0
+
+
+def test_a_bad_figure_is_refused(scheduled, users):
+    target = scheduled.targets.get()
+    with pytest.raises(ex.ExecutionError, match="不是有效数字"):
+        _report(scheduled, users, figures={target.pk: "三千"})
+
+
+def test_attachments_are_checked_for_size_and_type(scheduled, users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.ZHILIANG_ATTACHMENT_MAX_BYTES = 1000
+    report = _report(scheduled, users)
+    ok = ex.report_attach(
+        report=report, name="培训签到表.pdf", data=b"%PDF-1.4 test", actor=users["department"]
+    )
+    assert (
+        ok.content_type == "application/pdf"
+        and (tmp_path / ok.file.name).read_bytes() == b"%PDF-1.4 test"
+    )
+    with pytest.raises(ex.ExecutionError, match="超过上限"):
+        ex.report_attach(
+            report=report, name="big.pdf", data=b"%PDF-" + b"x" * 2000, actor=users["department"]
+        )
+    with pytest.raises(ex.ExecutionError, match="不允许上传"):
+        ex.report_attach(report=report, name="virus.exe", data=b"MZ", actor=users["department"])
+    with pytest.raises(ex.ExecutionError, match="不是PDF"):
+        ex.report_attach(report=report, name="fake.pdf", data=b"MZ\x90", actor=users["department"])
+    assert ReportAttachment.objects.count() == 1
