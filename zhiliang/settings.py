@@ -136,6 +136,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 #: Evidence attached to progress reports (PDF, images, Office files) may be at most this big.
 ZHILIANG_ATTACHMENT_MAX_BYTES = env_int("ZHILIANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# Reminders are always shown in the app; e-mail only when a mail server is configured.
+ZHILIANG_REMINDER_EMAIL = env_bool("ZHILIANG_REMINDER_EMAIL", False)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "zhiliang@localhost")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from zhiliang.lib.planparse import PlanParseError, parse_plan, read_plan_file
+from zhiliang.plans.deadlines import reminders_email, reminders_generate
 from zhiliang.plans.services import PlanImportError, plan_import
 
 
@@ -23,8 +26,21 @@ class Command(BaseCommand):
             "import", help="store the plan (a second import of the same file changes nothing)"
         )
         imp.add_argument("file")
+        remind = sub.add_parser(
+            "remind",
+            help="create due-soon/overdue reminders (idempotent; safe from cron every minute)",
+        )
+        remind.add_argument(
+            "--today", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "remind":
+            today = options["today"] or timezone.localdate()
+            created = reminders_generate(today=today)
+            emailed = reminders_email()
+            self.stdout.write(f"reminders created {created}, e-mailed {emailed}")
+            return
         path = Path(options["file"])
         try:
             text = read_plan_file(path)

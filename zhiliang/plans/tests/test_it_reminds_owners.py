@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from zhiliang.plans.deadlines import obligations, reminders_email, reminders_for, reminders_generate
+from zhiliang.plans.models import PlanItem, Reminder
+from zhiliang.plans.services import execution as ex
+from zhiliang.registry.models import Organisation
+
+D = dt.date
+
+
+@pytest.fixture
+def scheduled(seed_plan, users):
+    item = PlanItem.objects.get(plan=seed_plan, label="（二）")  # four units named
+    ex.schedule_set(
+        item=item, deadline=D(2015, 10, 9), reporting_cycle="monthly", actor=users["office"]
+    )
+    return item
+
+
+def test_due_soon_counts_working_days_across_national_day(scheduled):
+    # 2015-09-30 + 5 working days = 2015-10-14 (Oct 1–7 are holidays, Oct 10 a make-up day).
+    states = {ob.organisation.key: ob.state(D(2015, 9, 30)) for ob in obligations()}
+    assert states == {
+        "cq-rsj": "due_soon",
+        "cq-jw": "due_soon",
+        "cq-jxw": "due_soon",
+        "cq-zjj": "due_soon",
+    }
+    assert {ob.state(D(2015, 9, 1)) for ob in obligations()} == {"open"}
+    assert {ob.state(D(2015, 10, 12)) for ob in obligations()} == {"overdue"}
+
+
+def test_an_accepted_done_report_completes_the_obligation(scheduled, users):
+    zjj = Organisation.objects.get(key="cq-zjj")
+    report = ex.report_save(
+        organisation=zjj,
+        item=scheduled,
+        period="2015-10",
+        status="done",
+        narrative="完成",
+        actor=users["department"],
+    )
+    ex.report_submit(report=report, actor=users["department"])
+    ex.report_accept(report=report, actor=users["office"])
+    states = {ob.organisation.key: ob.state(D(2015, 10, 12)) for ob in obligations()}
+    assert states["cq-zjj"] == "complete" and states["cq-rsj"] == "overdue"
+
+
+def test_the_reminder_run_is_idempotent(scheduled):
+    assert reminders_generate(today=D(2015, 10, 12)) == 4
+    assert reminders_generate(today=D(2015, 10, 12)) == 0
+    assert reminders_generate(today=D(2015, 10, 13)) == 0  # still the same overdue obligation
+    assert set(Reminder.objects.values_list("kind", flat=True)) == {"overdue"}
+    assert "已于 2015-10-09 到期" in Reminder.objects.first().message
+
+
+def test_the_command_reports_what_it_did(scheduled, capsys):
+    call_command("plan", "remind", "--today", "2015-10-12")
+    assert "reminders created 4" in capsys.readouterr().out
+    call_command("plan", "remind", "--today", "2015-10-12")
+    assert "reminders created 0" in capsys.readouterr().out
+
+
+def test_reminders_reach_the_officers_of_the_unit(scheduled, users):
+    reminders_generate(today=D(2015, 10, 12))
+    assert [r.organisation.key for r in reminders_for(users["department"])] == ["cq-zjj"]
+    assert list(reminders_for(users["district"])) == []
+
+
+def test_email_is_sent_once_when_configured(scheduled, users, settings):
+    users["department"].email = "zjj@example.gov.cn"
+    users["department"].save()
+    reminders_generate(today=D(2015, 10, 12))
+    assert reminders_email() == 0  # off by default
+    settings.ZHILIANG_REMINDER_EMAIL = True
+    assert reminders_email() == 1  # only 市质监局 has an officer with an address
+    assert reminders_email() == 0
+    assert mail.outbox[0].to == ["zjj@example.gov.cn"]
+    assert Reminder.objects.filter(emailed_at=None).count() == 0
