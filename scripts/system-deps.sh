@@ -4,9 +4,10 @@
 #   chromium        - headless browser for Playwright screenshots/tests
 #   gettext         - msgfmt, for `manage.py compilemessages`
 #   fonts-noto-cjk  - Chinese glyphs for screenshots and PDFs
+#   libpango-1.0-0, libpangoft2-1.0-0, libharfbuzz-subset0 - text layout for WeasyPrint (PDF documents)
 set -euo pipefail
 
-PACKAGES=(postgresql chromium gettext fonts-noto-cjk)
+PACKAGES=(postgresql chromium gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

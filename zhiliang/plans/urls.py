@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from zhiliang.plans import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("targets/", views.target_list, name="target_list"),
     path("units/unresolved/", views.unresolved_units, name="unresolved_units"),
     path("units/<slug:key>/", views.unit_measures, name="unit_measures"),
+    path("", include("zhiliang.plans.urls_notices")),
+    path("", include("zhiliang.plans.urls_dashboards")),
 ]
