@@ -1,8 +1,9 @@
-from django.shortcuts import render
 from django.urls import include, path
 
+from zhiliang.plans.execution_views import home
+
 urlpatterns = [
-    path("", lambda request: render(request, "home.html"), name="home"),
+    path("", home, name="home"),
     path("accounts/", include("zhiliang.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("zhiliang.registry.urls")),

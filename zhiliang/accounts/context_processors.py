@@ -19,12 +19,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             links += [
                 (_("工作方案"), reverse("plans:plan_list")),
                 (_("目标"), reverse("plans:target_list")),
+                (_("进展报告"), reverse("plans:report_list")),
                 (_("单位"), reverse("registry:organisation_list")),
             ]
         if has_role(user, CITYWIDE_READERS | {"district_officer"}):
             links.append((_("企业"), reverse("registry:enterprise_list")))
         if has_role(user, OFFICE):
             links += [
+                (_("待审核"), reverse("plans:review_queue")),
                 (_("待映射单位"), reverse("plans:unresolved_units")),
                 (_("审计日志"), reverse("accounts:audit_log")),
             ]

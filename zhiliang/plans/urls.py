@@ -11,6 +11,7 @@ urlpatterns = [
     path("targets/", views.target_list, name="target_list"),
     path("units/unresolved/", views.unresolved_units, name="unresolved_units"),
     path("units/<slug:key>/", views.unit_measures, name="unit_measures"),
+    path("", include("zhiliang.plans.urls_execution")),
     path("", include("zhiliang.plans.urls_notices")),
     path("", include("zhiliang.plans.urls_dashboards")),
 ]

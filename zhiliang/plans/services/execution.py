@@ -429,6 +429,16 @@ def _human_size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
+def attachment_size_check(*, name: str, size: int) -> None:
+    """Refuse a file over the limit; views call it before reading an upload."""
+    limit = settings.ZHILIANG_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        raise ExecutionError(
+            _(ERR_ATTACHMENT_TOO_LARGE)
+            % {"name": name, "size": _human_size(size), "limit": _human_size(limit)}
+        )
+
+
 @transaction.atomic
 def report_attach(
     *, report: ProgressReport, name: str, data: bytes, actor: Any
