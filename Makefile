@@ -6,7 +6,6 @@ ZL := $(PY) -m zhiliang
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PG_URL = $(shell bash scripts/pg.sh start)
 
 .PHONY: run test system setup messages lint test-sqlite test-postgres bench screenshots clean
 
@@ -39,11 +38,12 @@ lint: $(STAMP)
 
 test-sqlite: setup
 	@echo "== tests on SQLite (with browser tests) =="
-	@env -u DATABASE_URL $(PY) -m pytest -p no:cacheprovider
+	@env -u DATABASE_URL ZHILIANG_EXPECT_DB=sqlite $(PY) -m pytest -p no:cacheprovider
 
 test-postgres: setup
 	@echo "== tests on PostgreSQL =="
-	@DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider -m "not browser"
+	@url=$$(bash scripts/pg.sh start) && test -n "$$url" && \
+		DATABASE_URL="$$url" ZHILIANG_EXPECT_DB=postgresql $(PY) -m pytest -p no:cacheprovider -m "not browser"
 
 test: setup lint test-sqlite test-postgres
 

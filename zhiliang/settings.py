@@ -12,7 +12,28 @@ from pathlib import Path
 
 import dj_database_url
 
-from zhiliang.lib.envvars import database_url_checked, env_bool, env_int, env_list, env_str
+from zhiliang.lib.envvars import (
+    EnvError,
+    database_url_checked,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_str,
+)
+
+
+def database_settings(url: str, conn_max_age: int) -> dict[str, object]:
+    """Parse DATABASE_URL, naming the variable in any error (a typo must not reach runtime)."""
+    try:
+        config = dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+    except (ValueError, dj_database_url.ParseError) as exc:
+        raise EnvError(f"DATABASE_URL={url!r}: {exc}") from None
+    sqlite = config["ENGINE"] == "django.db.backends.sqlite3"
+    if not sqlite and not (config.get("HOST") and config.get("NAME")):
+        raise EnvError(f"DATABASE_URL={url!r}: a PostgreSQL URL needs a host and a database name")
+    return config
+
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -84,11 +105,14 @@ TEMPLATES = [
 ]
 
 _DEFAULT_DB_URL = f"sqlite:///{VAR_DIR / 'zhiliang.sqlite3'}"
-DATABASE_URL = database_url_checked(env_str("DATABASE_URL", _DEFAULT_DB_URL) or _DEFAULT_DB_URL)
+DATABASE_URL = database_url_checked(env_str("DATABASE_URL", _DEFAULT_DB_URL))
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+    "default": database_settings(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0, minimum=0)
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the reminder command and the web server write without "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -131,10 +155,14 @@ if not PRODUCTION:
     WHITENOISE_USE_FINDERS = True
     WHITENOISE_AUTOREFRESH = True
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+#: The largest request body and the largest uploaded file (plan documents, tables).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 #: Evidence attached to progress reports (PDF, images, Office files) may be at most this big.
-ZHILIANG_ATTACHMENT_MAX_BYTES = env_int("ZHILIANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ZHILIANG_ATTACHMENT_MAX_BYTES = env_int(
+    "ZHILIANG_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
 
 # Reminders are always shown in the app; e-mail only when a mail server is configured.
 ZHILIANG_REMINDER_EMAIL = env_bool("ZHILIANG_REMINDER_EMAIL", False)
@@ -177,5 +205,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL", "WARNING", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+        ),
+    },
 }

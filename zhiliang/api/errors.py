@@ -17,6 +17,10 @@ def error_envelope_handler(exc: Exception, context: dict[str, Any]) -> Response 
     if isinstance(exc, exceptions.ValidationError):
         message = _("提交的数据有误。")
         extra: Any = {"fields": response.data}
+    elif response.status_code == 404:
+        # Django's "No Plan matches the given query." is English whatever the language.
+        message = _("未找到该对象。")
+        extra = {}
     else:
         detail = (
             response.data.get("detail", "") if isinstance(response.data, dict) else response.data

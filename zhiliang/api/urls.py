@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from zhiliang.accounts.access import IsMember
@@ -16,4 +16,6 @@ urlpatterns = [
     path("enterprises/import/", views.EnterpriseImport.as_view(), name="enterprise_import"),
     path("audit/", views.AuditList.as_view(), name="audit_list"),
     path("uscc/check/", views.UsccCheck.as_view(), name="uscc_check"),
+    # Anything else under /api/ answers in the envelope too, not with an HTML page.
+    re_path(r"^.*$", views.not_found, name="not_found"),
 ]

@@ -18,8 +18,14 @@ class EnvError(ValueError):
 
 
 def env_str(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A string; set-but-empty is an error (``DATABASE_URL=`` is a broken script, not a default)."""
     env = os.environ if environ is None else environ
-    return env.get(name, default)
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if raw.strip() == "":
+        raise EnvError(f"{name} is set but empty; unset it to use the default")
+    return raw
 
 
 def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
@@ -37,15 +43,34 @@ def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None)
     )
 
 
-def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -> int:
+def env_int(
+    name: str, default: int, environ: Mapping[str, str] | None = None, *, minimum: int | None = None
+) -> int:
     env = os.environ if environ is None else environ
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw.strip())
+        value = int(raw.strip())
     except ValueError:
         raise EnvError(f"{name}={raw!r} is not an integer") from None
+    if minimum is not None and value < minimum:
+        raise EnvError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+def env_choice(
+    name: str, default: str, choices: list[str], environ: Mapping[str, str] | None = None
+) -> str:
+    """One of ``choices``, compared case-insensitively (``LOG_LEVEL=info``)."""
+    env = os.environ if environ is None else environ
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
+    raise EnvError(f"{name}={raw!r} is not one of {choices}")
 
 
 def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:

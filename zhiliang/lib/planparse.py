@@ -24,7 +24,10 @@ Conventions of the tree:
   sentence without a responsibility part.
 * Depth follows the order in which numbering styles first appear, so 一、/（一）/1． and
   1./（1） plans both nest correctly; text before the first item (the preamble) is dropped.
-* The closing paragraph (各区县要…) is split off the last item after its responsibility part.
+* The closing paragraph (各区县要…) is split off the last item after its responsibility part;
+  a 完成时限：… line right after the last item's 责任单位 line stays in the item. A paragraph of
+  its own that starts like a closing (各…/本方案…) is the closing even when it reads like a unit
+  sentence (各区县人民政府负责组织实施。), unless it ends in a bracketed unit group.
 * An annex after the items (附件 / 附件1 / 附表, e.g. a 任务分解表 typed as lines) is not parsed:
   its rows would otherwise become items of the last measure. A warning names it.
 * Warnings are hints for the person importing the plan: numbering gaps and duplicates, measures
@@ -104,17 +107,32 @@ def _join(lines: list[Line]) -> str:
     return out
 
 
+def _opens_closing(lines: list[Line], pos: int) -> bool:
+    """A paragraph of its own that reads like a closing: 各区县要… / 本方案…."""
+    line, before = lines[pos], lines[pos - 1].text if pos else ""
+    return (
+        (line.blank_before or line.indented)
+        and not before.endswith(("、", "，", ","))
+        and bool(_CLOSING_RE.match(line.text))
+    )
+
+
 def _closing_cut(lines: list[Line]) -> int | None:
     """Where the closing paragraph starts inside the last item's lines, if it does."""
     for pos in range(len(lines) - 1, max(-1, len(lines) - 200), -1):  # bounded: no O(n²)
         text, before = lines[pos].text, lines[pos - 1].text if pos else ""
-        if not (might_hold_responsibility(text) or before.endswith(("、", "，", ","))):
+        if _opens_closing(lines, pos) and not text.rstrip(" 。；;").endswith(("）", ")", "】")):
+            continue  # 各区县人民政府负责组织实施。 closes the plan; it is not the last item's unit
+        if not (
+            might_hold_responsibility(text)
+            or is_unit_label_line(text)  # 完成时限：… after the 责任单位 line stays in the item
+            or before.endswith(("、", "，", ","))
+        ):
             continue
         if split_responsibility(_join(lines[: pos + 1]))[1] is not None:
             return pos + 1 if pos + 1 < len(lines) else None
     for pos in range(1, len(lines)):
-        line = lines[pos]
-        if (line.blank_before or line.indented) and _CLOSING_RE.match(line.text):
+        if _opens_closing(lines, pos):
             return pos
     return None
 

@@ -11,6 +11,12 @@ Judgement calls:
   such as 万台死亡率控制在0.3以下 are not targets).
 * Dates, durations, ordinals and categories are not targets: 2016年, 到2016年底, 3个月内, 第43届,
   1类 – their units are skipped; so are numbers after 第/每 and inside codes (96333, 6+1).
+  5个工作日 is read as one duration unit ``个工作日`` (not 5 个).
+* Exception: a duration in 天, 分钟, 小时 or 个工作日 right after a ceiling cue (不超过/不高于/
+  低于/降至/降到/下降到/控制在/压缩至/缩短至…, nothing but spaces between) is a goal, ``<=``:
+  平均住院日降至9天以下, 急救到达时间不超过30分钟, 办结时限不超过5个工作日. Without such a cue it
+  stays a time frame (3天内完成整改, 在5个工作日内办结, 24小时值守), and floors on durations
+  (不低于3天) or conditions (超过30天未办结的) are not read. 年/月/周/个月 are never goals.
 * A size qualifier of the noun that follows is not a target: 20蒸吨及以上燃煤锅炉,
   5000万元以上企业. A share is, even before a noun: 推动80%以上规模以上工业企业… is 80 %.
 * Comparator: ``>=`` when 以上/之上 follows; ``<=`` when 以下/以内/之内 follows; ``=`` when 左右
@@ -30,7 +36,9 @@ __all__ = ["find_targets"]
 
 _NORM_TABLE = str.maketrans("０１２３４５６７８９％．＋－～／", "0123456789%.+-~/")
 # Numbers in these units are dates, durations, ordinals or categories (第43届, 1类), not goals.
-_SKIP_UNITS_TEXT = "年 月 个月 日 天 周 小时 分钟 秒 届 号 类 级 星级 岁 时"
+_SKIP_UNITS_TEXT = "年 月 个月 日 个工作日 天 周 小时 分钟 秒 届 号 类 级 星级 岁 时"
+# …unless a ceiling cue comes first: 平均住院日降至9天以下, 到达时间不超过30分钟.
+_DURATION_UNITS = frozenset({"天", "分钟", "小时", "个工作日"})
 _COUNT_UNITS_TEXT = (
     "个百分点 百分点 % ‰ 人次 人 户 家 项 个 台套 台 套 件 批次 批 次 起 宗 条 场 期 辆 艘 名 位 份 种 处 "
     "所 座 栋 村 亩 公顷 平方公里 平方米 公里 千米 米 吨 蒸吨 千瓦时 千瓦 兆瓦 立方米 微克/立方米 元 美元 "
@@ -51,13 +59,24 @@ _QUALIFIER_RE = re.compile(r"(?:及|或)?(?:以上|以下)(?=[\u4e00-\u9fff])(?!
 _AFTER_GE_RE = re.compile(r"(?:及|或)?(?:以上|之上)")
 _AFTER_LE_RE = re.compile(r"(?:及|或)?(?:以下|以内|之内)")
 _AFTER_EQ_RE = re.compile(r"左右")
+_LE_CUES = (
+    "不超过|不高于|不多于|控制在|降低到|降低至|降到|降至|下降到|下降至|减少到|减少至"
+    "|压减到|压减至|压缩到|压缩至|缩短到|缩短至|低于|少于|小于"
+)
 _CUE_RE = re.compile(
-    r"(?P<le>不超过|不高于|不多于|控制在|降低到|降低至|降到|降至|下降到|下降至|减少到|减少至"
-    r"|压减到|压减至|压缩到|压缩至|低于|少于|小于)"
+    rf"(?P<le>{_LE_CUES})"
     r"|(?P<ge>不低于|不少于|至少|超过|突破|高于|大于)|(?P<eq>保持在|稳定在|维持在)"
 )
+# A ceiling cue right before a duration's number: 降至9天, 不超过 30分钟.
+_CEILING_BEFORE_RE = re.compile(rf"(?<!不)(?:{_LE_CUES})\s*$")
 # ——制造业产品质量合格率…: list bullets are not part of the target's text.
 _BULLET_RE = re.compile(r"^(?:——|—|--|-|·|•|●|○|■|□|▪)+\s*")
+
+
+def _cue(clause: str, m: re.Match[str]) -> str | None:
+    """The last comparator cue before the quantity: "le", "ge", "eq" or None."""
+    cues = list(_CUE_RE.finditer(clause[: m.start()]))
+    return cues[-1].lastgroup if cues else None
 
 
 def _comparator(clause: str, m: re.Match[str]) -> str:
@@ -69,10 +88,10 @@ def _comparator(clause: str, m: re.Match[str]) -> str:
         return "<="
     if _AFTER_EQ_RE.match(after):
         return "="
-    cues = list(_CUE_RE.finditer(clause[: m.start()]))
-    if cues and cues[-1].lastgroup == "le":
+    cue = _cue(clause, m)
+    if cue == "le":
         return "<="
-    if cues and cues[-1].lastgroup == "eq":
+    if cue == "eq":
         return "="
     return ">="
 
@@ -86,6 +105,8 @@ def _value(m: re.Match[str]) -> int | float:
 def _is_target(clause: str, m: re.Match[str]) -> bool:
     """Not a date/ordinal unit, and not a size qualifier such as 20蒸吨及以上锅炉."""
     unit = m.group(3)
+    if unit in _DURATION_UNITS and _CEILING_BEFORE_RE.search(clause[: m.start()]):
+        return True  # 降至9天以下, 不超过30分钟: a ceiling on a duration is a goal
     if unit in _SKIP_UNITS:
         return False
     return unit in _SHARE_UNITS or not _QUALIFIER_RE.match(clause[m.end() :])

@@ -1,6 +1,6 @@
 """Responsible units of a plan item: departments, the lead unit and whether the list is open.
 
-A measure names who carries it out in one of four ways, all read here:
+A measure names who carries it out in one of five ways, all read here:
 
 * a trailing parenthetical: （市质监局牵头，市工商局、市商委配合）,
   （质检总局、发展改革委、工业和信息化部等按职责分工负责）, （各区县（自治县）人民政府负责）,
@@ -10,6 +10,13 @@ A measure names who carries it out in one of four ways, all read here:
 * a closing clause or sentence starting with 由: …，由市质监局负责。 / 此项工作由市质监局牵头，
   市住建委配合。 Only accepted when every name in it is a unit name (ends in 局/委/办/府…, or is
   各镇街/各街道), so …，由企业自主选择。 stays part of the text;
+* a closing sentence without 由 and without brackets: 。市质监局负责。 / 。市卫生计生委会同有关部门
+  负责。 / 。市质监局牵头，会同市发改委、市工商局等有关部门负责。 / 。市工商局牵头，市公安局配合。
+  It must be a whole sentence (after 。；！？ or a line break, never after a comma), hold a
+  connector (负责/牵头/配合/会同…), and every name in it must pass the same unit-name test as
+  由…; in addition no name may hold a word of a sentence (加强/积极/落实/的/由…, or start with
+  与/对/在/将/要…). So 企业负责落实主体责任。, 各地要加强领导，主要负责同志亲自抓。,
+  加强与市公安局配合。 and 经费由市财政局负责。 stay part of the text;
 * nothing – the item then has no departments (and the parser warns, see planparse).
 
 Judgement calls:
@@ -23,6 +30,8 @@ Judgement calls:
 * Generic groups – 有关部门, 各有关部门, 省直有关部门, 区级有关部门, 国务院有关部门, 等 … – are not
   departments; they set ``open_ended``. Named groups such as 市质量工作部门联席会议成员单位 or
   各区县（自治县）人民政府 are departments, kept whole, nested parentheses included.
+* The sentence form trusts the unit-name test: 行业协会配合。 or 项目建设单位负责。 name
+  行业协会 / 项目建设单位 as departments, exactly as 由行业协会配合。 would.
 * Names are kept as written (市质监局, 质检总局, 区市场监管局); mapping them to organisations is
   the caller's business.
 """
@@ -84,6 +93,13 @@ _TRAIL_OPEN_RE = re.compile(
 # Where a closing 由… clause may start: after a comma or full stop, or 此项工作由….
 _INLINE_START_RE = re.compile(
     r"(?<=[，,。；;\n])\s*(?:(?:此项|该项|本项|以上|上述|相关)(?:工作|任务)|具体工作)?(?=由)"
+)
+# Where a closing sentence without 由 may start: 。市质监局负责。 / ；市质监局牵头，市工商局配合。
+_SENTENCE_START_RE = re.compile(r"(?<=[。；;！？!?\n])\s*")
+# Words of a sentence, not of a unit's name: 加强与市公安局配合 ends in 局 but names no unit.
+_SENTENCE_WORD_RE = re.compile(
+    r"[的由]|加强|积极|主动|做好|推动|加快|建立|完善|开展|落实|督促|确保|切实|认真|及时|进一步"
+    r"|充分|同志|^(?:与|和|及|同|对|向|在|将|把|要|应|请|并)"
 )
 _TRAIL_PUNCT = " \t\n。；;.，,"
 
@@ -194,6 +210,14 @@ def _is_inline_responsibility(content: str) -> bool:
     return bool(units or open_ended) and all(_is_unit_name(u) for u in units)
 
 
+def _is_sentence_responsibility(content: str) -> bool:
+    """市卫生计生委会同有关部门负责: the 由-less closing sentence, names and connectors only."""
+    if not _is_inline_responsibility(content) or re.search(r"[！？!?]", content):
+        return False
+    units = parse_units(content.strip(_TRAIL_PUNCT))[0]
+    return not any(_SENTENCE_WORD_RE.search(unit) for unit in units)
+
+
 def _matching_open(text: str) -> int | None:
     """Position of the bracket opening the group that closes at the end of ``text``."""
     closer = text[-1:]
@@ -268,5 +292,9 @@ def split_responsibility(text: str) -> tuple[str, str | None]:
     for m in _INLINE_START_RE.finditer(stripped):
         content = stripped[m.end() :]
         if _is_inline_responsibility(content):
+            return text[: m.start()].rstrip(), content
+    for m in _SENTENCE_START_RE.finditer(stripped):
+        content = stripped[m.end() :]
+        if _is_sentence_responsibility(content):
             return text[: m.start()].rstrip(), content
     return text, None

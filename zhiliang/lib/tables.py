@@ -21,6 +21,9 @@ class Table:
     fields: list[str]
     #: (row number as the user sees it in Excel, values by field name)
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    #: (row number, field) of cells Excel stored as numbers too long to be exact
+    #: (over 15 digits, e.g. an 18-digit credit code typed into a number cell).
+    inexact: set[tuple[int, str]] = field(default_factory=set)
 
 
 def _decode_csv(data: bytes) -> str:
@@ -43,6 +46,16 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+#: Excel keeps 15 significant digits; a longer number has already lost its tail.
+INEXACT_MARK = "\x00inexact:"
+
+
+def _xlsx_cell(value: object) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return INEXACT_MARK + _cell_text(value)
+    return _cell_text(value)
+
+
 def _raw_rows(data: bytes, filename: str) -> list[list[str]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -53,7 +66,7 @@ def _raw_rows(data: bytes, filename: str) -> list[list[str]]:
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise TableError(f"无法读取 xlsx 文件 (cannot read the .xlsx file): {exc}") from None
         sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
         return rows
     if name.endswith(".csv") or name.endswith(".txt"):
@@ -93,6 +106,9 @@ def read_table(data: bytes, filename: str, headers: Mapping[str, str], required:
         values = {f: "" for f in table.fields}
         for i, value in enumerate(raw):
             if i in columns:
+                if value.startswith(INEXACT_MARK):
+                    value = value.removeprefix(INEXACT_MARK)
+                    table.inexact.add((number, columns[i]))
                 values[columns[i]] = value
         table.rows.append((number, values))
     return table

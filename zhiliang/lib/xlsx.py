@@ -23,6 +23,11 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         sheet.append(list(row))
+        # Text that starts like a formula ("=HYPERLINK(…)") stays text: an exported
+        # name must never run in the reader's Excel (CSV/formula injection).
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"
     sheet.freeze_panes = "B2"
     out = io.BytesIO()
     book.save(out)

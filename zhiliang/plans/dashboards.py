@@ -15,6 +15,7 @@ about what is overdue.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -90,25 +91,50 @@ class UnitCompletion:
         return share(self.complete, self.obligations)
 
 
-def _obligations_of(plan: Plan, obs: Sequence[Obligation] | None) -> Sequence[Obligation]:
-    return obligations(plan.pk) if obs is None else obs
+#: An obligation with its :meth:`Obligation.state` on the dashboard's day.
+ObligationState = tuple[Obligation, str]
+
+
+def obligation_states(obs: Iterable[Obligation], today: dt.date) -> list[ObligationState]:
+    """Each obligation with ``ob.state(today)``.
+
+    ``state`` depends only on the obligation's ``complete`` and ``deadline`` (and
+    ``today``), and for an open obligation it walks the holiday calendar; so it is
+    called once per distinct (complete, deadline) and the answer shared, which
+    keeps a page with thousands of obligations from re-walking the same days.
+    """
+    by_key: dict[tuple[bool, dt.date], str] = {}
+    out: list[ObligationState] = []
+    for ob in obs:
+        key = (ob.complete, ob.deadline)
+        if key not in by_key:
+            by_key[key] = ob.state(today)
+        out.append((ob, by_key[key]))
+    return out
+
+
+def _states_of(
+    plan: Plan, today: dt.date, states: Sequence[ObligationState] | None
+) -> Sequence[ObligationState]:
+    return obligation_states(obligations(plan.pk), today) if states is None else states
 
 
 def completion_by_measure(
-    plan: Plan, *, today: dt.date, obs: Sequence[Obligation] | None = None
+    plan: Plan, *, today: dt.date, states: Sequence[ObligationState] | None = None
 ) -> list[MeasureCompletion]:
     """Every measure (leaf item) of the plan in document order, with how many
     obligations it creates (named units and task owners), how many are complete and
     how many overdue on ``today``. A measure without a schedule creates none: its
     share is ``None`` ("—"), not 0 %, since nothing is due yet.
 
-    ``obs`` lets a page that shows several tables compute the obligations once.
+    ``states`` (from :func:`obligation_states`) lets a page that shows several
+    tables read the obligations once.
     """
     counts: Counter[tuple[int, str]] = Counter()
     totals: Counter[int] = Counter()
-    for ob in _obligations_of(plan, obs):
+    for ob, state in _states_of(plan, today, states):
         totals[ob.item.pk] += 1
-        counts[ob.item.pk, ob.state(today)] += 1
+        counts[ob.item.pk, state] += 1
     return [
         MeasureCompletion(
             item=item,
@@ -121,18 +147,18 @@ def completion_by_measure(
 
 
 def completion_by_unit(
-    plan: Plan, *, today: dt.date, obs: Sequence[Obligation] | None = None
+    plan: Plan, *, today: dt.date, states: Sequence[ObligationState] | None = None
 ) -> list[UnitCompletion]:
     """Each organisation that owes something under the plan, worst first: lowest
     share complete, then most overdue, then by name."""
     counts: Counter[tuple[int, str]] = Counter()
     totals: Counter[int] = Counter()
     keys: dict[int, str] = {}
-    for ob in _obligations_of(plan, obs):
+    for ob, state in _states_of(plan, today, states):
         org_id = ob.organisation.pk
         keys[org_id] = ob.organisation.key
         totals[org_id] += 1
-        counts[org_id, ob.state(today)] += 1
+        counts[org_id, state] += 1
     names = short_names(keys)
     rows = [
         UnitCompletion(
@@ -165,6 +191,12 @@ class OverdueObligation:
     workdays_overdue: int | None
 
 
+#: Working days between two dates never change for an installed holiday calendar;
+#: the segments between fixed deadlines are reused on every later request, and
+#: only the last one (latest deadline → today) is new each day.
+_workdays_segment = functools.lru_cache(maxsize=4096)(workdays_between)
+
+
 def workdays_overdue(deadlines: Collection[dt.date], today: dt.date) -> dict[dt.date, int | None]:
     """Working days from each deadline to ``today``, walking the calendar once.
 
@@ -178,7 +210,7 @@ def workdays_overdue(deadlines: Collection[dt.date], today: dt.date) -> dict[dt.
     for deadline in sorted(set(deadlines), reverse=True):
         if running is not None:
             try:
-                running += workdays_between(deadline, later)
+                running += _workdays_segment(deadline, later)
             except CalendarUnavailable:
                 running = None
         out[deadline] = running
@@ -187,10 +219,10 @@ def workdays_overdue(deadlines: Collection[dt.date], today: dt.date) -> dict[dt.
 
 
 def overdue_list(
-    plan: Plan, *, today: dt.date, obs: Sequence[Obligation] | None = None
+    plan: Plan, *, today: dt.date, states: Sequence[ObligationState] | None = None
 ) -> list[OverdueObligation]:
     """Obligations past their deadline and not complete, longest overdue first."""
-    late = [ob for ob in _obligations_of(plan, obs) if ob.state(today) == OVERDUE]
+    late = [ob for ob, state in _states_of(plan, today, states) if state == OVERDUE]
     days = workdays_overdue({ob.deadline for ob in late}, today)
     names = short_names(ob.organisation.pk for ob in late)
     rows = [

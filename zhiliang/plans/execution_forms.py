@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiliang.plans.models import PlanItem, ProgressReport, ReportingCycle
+from zhiliang.registry.forms import upload_size_ok
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -42,7 +43,9 @@ class DistrictTaskForm(TaskForm):
 
 class DistrictPlanForm(forms.Form):
     title = forms.CharField(label=_("实施方案名称"), max_length=255)
-    file = forms.FileField(label=_("实施方案原文（可选，UTF-8 文本）"), required=False)
+    file = forms.FileField(
+        label=_("实施方案原文（可选，UTF-8 文本）"), required=False, validators=[upload_size_ok]
+    )
 
 
 class ReportForm(forms.Form):

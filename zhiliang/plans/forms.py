@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhiliang.registry.forms import upload_size_ok
 from zhiliang.registry.models import Organisation
 
 
 class PlanUploadForm(forms.Form):
-    file = forms.FileField(label=_("方案文件（UTF-8 文本）"))
+    file = forms.FileField(label=_("方案文件（UTF-8 文本）"), validators=[upload_size_ok])
 
 
 class MapUnitForm(forms.Form):

@@ -33,6 +33,11 @@ from zhiliang.plans.services.notices import (
 from zhiliang.registry.models import Organisation
 
 
+class OrganisationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.name  # the full name, as the notice is addressed (主送机关)
+
+
 class MeasureChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: PlanItem) -> str:
         plan = obj.plan.doc_number or obj.plan.title
@@ -45,7 +50,7 @@ class TaskChoiceField(forms.ModelChoiceField):
 
 
 class NoticeForm(forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         queryset=Organisation.objects.filter(kind__in=ADDRESSEE_KINDS).order_by("kind", "name"),
         to_field_name="key",
         label=gettext_lazy("督办对象"),
@@ -174,10 +179,17 @@ def notice_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("plans:notice_detail", pk=notice.pk)
 
 
+def _paragraphs(text: str) -> list[str]:
+    # Pango breaks lines by UAX #14 as it was before Unicode 15.1: never on either side
+    # of “ or ”, so a quoted phrase drags the character before it to the next line and
+    # leaves a gap. A zero-width space restores the breaks Chinese typesetting allows
+    # (before an opening, after a closing quotation mark).
+    text = text.replace("“", "\u200b“").replace("”", "”\u200b")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def notice_pdf_bytes(notice: SupervisionNotice) -> bytes:
     """The notice as an official document (GB/T 9704-2012 layout), as PDF."""
-    paragraphs = [line.strip() for line in notice.facts.splitlines() if line.strip()]
-    reply = [line.strip() for line in notice.reply_text.splitlines() if line.strip()]
     issued_on = timezone.localdate(notice.issued_at)
     # A 公文 is issued in Chinese whatever the reader's interface language.
     with translation.override("zh-hans"):
@@ -187,8 +199,8 @@ def notice_pdf_bytes(notice: SupervisionNotice) -> bytes:
                 "notice": notice,
                 "issuer": notice_issuer(),
                 "plan": notice.item.plan,
-                "facts": paragraphs,
-                "reply": reply,
+                "facts": _paragraphs(notice.facts),
+                "reply": _paragraphs(notice.reply_text),
                 "issued_on": _chinese_date(issued_on),
                 "reply_due": _chinese_date(notice.reply_due),
                 "task_deadline": _chinese_date(notice.task.deadline) if notice.task else "",

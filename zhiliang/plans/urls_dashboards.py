@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from zhiliang.plans import dashboard_views
+
+urlpatterns = [
+    path("<int:plan_id>/dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path(
+        "<int:plan_id>/dashboard/districts/",
+        dashboard_views.dashboard_districts,
+        name="dashboard_districts",
+    ),
+    path(
+        "<int:plan_id>/dashboard/targets/",
+        dashboard_views.dashboard_targets,
+        name="dashboard_targets",
+    ),
+]

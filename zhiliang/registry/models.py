@@ -42,6 +42,7 @@ class Organisation(models.Model):
         DEPARTMENT = "department", _("市级部门")
         DISTRICT = "district", _("区县政府")
         DISTRICT_GROUP = "district_group", _("区县政府（全体）")
+        ZONE = "zone", _("新区及开发区管委会")
         HOSPITAL = "hospital", _("哨点医院")
         TESTING = "testing", _("检验检测机构")
         ENTERPRISE = "enterprise", _("企业")

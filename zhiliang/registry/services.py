@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from zhiliang.accounts.access import OFFICE, district_codes_of, has_role
 from zhiliang.accounts.audit import audit_record
@@ -35,6 +36,9 @@ ENTERPRISE_HEADERS = {
     "status": "status",
 }
 ENTERPRISE_REQUIRED = {"uscc", "name", "district"}
+ERR_USCC_AS_NUMBER = _lazy(
+    "统一社会信用代码在 Excel 中被存成了数字，末几位已丢失；请把该列设为“文本”格式后重新输入代码"
+)
 
 
 def _district_org_name(row: dict[str, str]) -> str:
@@ -208,6 +212,8 @@ def enterprise_import(*, table: Table, actor: Any, source_name: str) -> ImportRe
     first_row_of: dict[str, int] = {}
     for number, values in table.rows:
         errors, clean = _enterprise_row_errors(values, divisions, allowed)
+        if (number, "uscc") in table.inexact:
+            errors = [str(ERR_USCC_AS_NUMBER)]
         if clean["uscc"] in first_row_of:
             errors.append(
                 _("统一社会信用代码与第%(row)d行重复") % {"row": first_row_of[clean["uscc"]]}
@@ -220,6 +226,15 @@ def enterprise_import(*, table: Table, actor: Any, source_name: str) -> ImportRe
     if report.errors:
         return report
     existing = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=[c["uscc"] for c in cleaned])}
+    if allowed is not None:
+        # A district officer may not touch an enterprise registered in another district,
+        # even by importing the same code with their own district.
+        for number, clean in zip((n for n, _ in table.rows), cleaned, strict=True):
+            found = existing.get(clean["uscc"])
+            if found is not None and found.district_id not in allowed:
+                report.errors.append((number, _("该企业登记在其他区县，无权修改")))
+        if report.errors:
+            return report
     for clean in cleaned:
         found = existing.get(clean["uscc"])
         if found is None:

@@ -89,3 +89,34 @@ def test_production_mode_refuses_a_missing_secret(tmp_path):
     result = _zhiliang("check", ZHILIANG_PRODUCTION="true", ZHILIANG_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "phrase"),
+    [
+        ({"DATABASE_URL": ""}, "DATABASE_URL is set but empty"),
+        ({"DATABASE_URL": "postgres://"}, "needs a host and a database name"),
+        (
+            {"DATABASE_URL": "postgres://u:p@h:notaport/x"},
+            "DATABASE_URL='postgres://u:p@h:notaport/x'",
+        ),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL='loud' is not one of"),
+        ({"UPLOAD_MAX_BYTES": "-1"}, "UPLOAD_MAX_BYTES='-1' must be at least"),
+    ],
+)
+def test_every_bad_setting_is_named(env, phrase):
+    result = _zhiliang("check", **env)
+    assert result.returncode != 0
+    assert phrase in result.stderr
+
+
+def test_it_runs_on_the_database_make_asked_for():
+    # `make test` runs the suite twice and says which database each pass must use;
+    # a PostgreSQL pass that silently fell back to SQLite would fail here.
+    from django.db import connection
+
+    expected = os.environ.get("ZHILIANG_EXPECT_DB")
+    if expected:
+        assert connection.vendor == expected
+    else:
+        assert connection.vendor in {"sqlite", "postgresql"}

@@ -60,3 +60,12 @@ def test_the_schema_describes_the_endpoints(client_as, registry):
     assert response.status_code == 200
     assert b"/api/plans/{id}/" in response.content
     assert b"/api/enterprises/import/" in response.content
+
+
+def test_unknown_api_paths_answer_in_the_envelope(client_as, registry):
+    for url in ("/api/nope/", "/api/plans/abc/"):
+        response = client_as("office").get(url)
+        assert response.status_code == 404
+        assert response.json()["message"] == "接口地址不存在。"
+    missing = client_as("office").get("/api/plans/99999/")
+    assert missing.json()["message"] == "未找到该对象。"

@@ -2,7 +2,8 @@
 
 Each fixture imitates a real style: a 国办发 notice naming central ministries, a province's
 责任单位：…（牵头） lines, a 工作要点 numbered 1. 2. 3. only, a city plan whose items end
-由…负责, a district 实施方案 with 各镇街, and a plan followed by an annexed 任务分解表.
+由…负责, a district 实施方案 with 各镇街, a plan followed by an annexed 任务分解表, and a
+reviewer's 工作要点 mixing every way of naming units, some in a closing sentence without 由.
 """
 
 from __future__ import annotations
@@ -528,3 +529,118 @@ def test_annexed_task_table_is_not_read_as_items() -> None:
     ]
     last = result["items"][1]["children"][1]["text"]
     assert last.endswith("（市发展改革委、市工商局、市质监局、人行重庆营管部按职责分工负责）")
+
+
+def _item(
+    label: str,
+    number: int,
+    title: str,
+    text: str,
+    departments: list[str],
+    lead: str | None = None,
+    open_ended: bool = False,
+    targets: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "label": label,
+        "number": number,
+        "title": title,
+        "text": text,
+        "departments": departments,
+        "lead": lead,
+        "open_ended": open_ended,
+        "targets": targets or [],
+        "children": [],
+    }
+
+
+def test_review_plan_with_unit_sentences_without_you_and_duration_ceilings() -> None:
+    result = _parse_fixture("inline_units_review.txt")
+    assert result == {
+        "title": "某市2016年质量工作要点",
+        "notice_title": None,
+        "doc_number": None,
+        "issuer": None,
+        "issued_on": None,
+        "items": [
+            {
+                **_item("一、", 1, "加强质量监管", "加强质量监管", []),
+                "children": [
+                    _item(
+                        "（一）",
+                        1,
+                        "开展监督抽查",
+                        "开展监督抽查。重点产品抽查合格率达到92%以上。"
+                        "（市质监局负责，2015年12月底前完成）",
+                        ["市质监局"],
+                        targets=[
+                            {
+                                "text": "重点产品抽查合格率达到92%以上",
+                                "value": 92,
+                                "unit": "%",
+                                "comparator": ">=",
+                            }
+                        ],
+                    ),
+                    _item(
+                        "（二）",
+                        2,
+                        "加强信用建设",
+                        "加强信用建设。建立企业信用档案。（责任单位：市质监局；完成时限：2015年底）",
+                        ["市质监局"],
+                    ),
+                    # 市卫生计生委会同有关部门负责。 – a closing sentence without 由
+                    _item(
+                        "（三）",
+                        3,
+                        "提升医疗服务",
+                        "提升医疗服务。平均住院日降至9天以下，急救到达时间不超过30分钟。"
+                        "市卫生计生委会同有关部门负责。",
+                        ["市卫生计生委"],
+                        open_ended=True,
+                        targets=[
+                            {
+                                "text": "平均住院日降至9天以下",
+                                "value": 9,
+                                "unit": "天",
+                                "comparator": "<=",
+                            },
+                            {
+                                "text": "急救到达时间不超过30分钟",
+                                "value": 30,
+                                "unit": "分钟",
+                                "comparator": "<=",
+                            },
+                        ],
+                    ),
+                    _item(
+                        "（四）",
+                        4,
+                        "打击假冒",
+                        "打击假冒。市质监局牵头，会同市发改委、市工商局等有关部门负责。",
+                        ["市质监局", "市发改委", "市工商局"],
+                        lead="市质监局",
+                        open_ended=True,
+                    ),
+                    _item(
+                        "（五）",
+                        5,
+                        "整治市场",
+                        "整治市场。由市工商局牵头，市公安局、市质监局配合。",
+                        ["市工商局", "市公安局", "市质监局"],
+                        lead="市工商局",
+                    ),
+                    # the 完成时限 line stays in the last item: it is not a closing paragraph
+                    _item(
+                        "（六）",
+                        6,
+                        "电梯安全",
+                        "电梯安全。加强电梯维保。\n责任单位：市质监局、市工商局\n完成时限：2015年10月",
+                        ["市质监局", "市工商局"],
+                    ),
+                ],
+            }
+        ],
+        "closing": None,
+        "warnings": [],
+    }

@@ -69,6 +69,23 @@ def test_public_names_are_the_split_modules_own() -> None:
         ("由市质监局负责。", ["市质监局"], None, False),
         ("此项工作由市质监局牵头，市工商局配合。", ["市质监局", "市工商局"], "市质监局", False),
         ("由各区县（自治县）人民政府负责落实。", ["各区县（自治县）人民政府"], None, False),
+        # a closing sentence without 由 or brackets, every name a unit
+        ("市质监局负责。", ["市质监局"], None, False),
+        ("市卫生计生委会同有关部门负责。", ["市卫生计生委"], None, True),
+        (
+            "市质监局牵头，会同市发改委、市工商局等有关部门负责。",
+            ["市质监局", "市发改委", "市工商局"],
+            "市质监局",
+            True,
+        ),
+        (
+            "市工商局牵头，市公安局、市质监局配合。",
+            ["市工商局", "市公安局", "市质监局"],
+            "市工商局",
+            False,
+        ),
+        ("各区县（自治县）人民政府负责。", ["各区县（自治县）人民政府"], None, False),
+        ("加强宣传；市质监局、市工商局按职责分工负责。", ["市质监局", "市工商局"], None, False),
     ],
 )
 def test_responsibility_wording(
@@ -94,6 +111,16 @@ def test_responsibility_wording(
         "对标结果由企业自主选择是否公开。",
         "考核办法由市质监局另行制定。",
         "（市质监局负责）。加强宣传。",
+        # sentences with 负责/配合 that are not a unit sentence
+        "企业负责落实主体责任。",
+        "各地要加强领导，主要负责同志亲自抓。",
+        "生产企业负责。",
+        "加强与市公安局配合。",  # ends in 局, but 加强与… is a sentence, not a name
+        "积极配合上级部门。",
+        "经费由市财政局负责。",
+        "质检总局要会同有关部门加强督促检查。",
+        "配合市质监局开展检查。",
+        "市质监局负责？",
     ],
 )
 def test_wording_that_names_no_responsible_unit(tail: str) -> None:
@@ -124,6 +151,20 @@ def test_units_module_reads_role_lines_and_deadlines() -> None:
             [("推动80%以上规模以上企业建立首席质量官制度", 80, "%", ">=")],
         ),
         ("——食品抽检合格率稳定在97%以上", [("食品抽检合格率稳定在97%以上", 97, "%", ">=")]),
+        # durations are goals only right after a ceiling cue
+        ("平均住院日降至9天以下", [("平均住院日降至9天以下", 9, "天", "<=")]),
+        ("平均住院日降到9天以下", [("平均住院日降到9天以下", 9, "天", "<=")]),
+        ("平均住院日下降到9天以下", [("平均住院日下降到9天以下", 9, "天", "<=")]),
+        ("急救到达时间不超过30分钟", [("急救到达时间不超过30分钟", 30, "分钟", "<=")]),
+        ("应急响应时间不高于2小时", [("应急响应时间不高于2小时", 2, "小时", "<=")]),
+        ("投诉处理时间低于7天", [("投诉处理时间低于7天", 7, "天", "<=")]),
+        ("办结时限不超过5个工作日", [("办结时限不超过5个工作日", 5, "个工作日", "<=")]),
+        ("审批时间压缩至20个工作日以内", [("审批时间压缩至20个工作日以内", 20, "个工作日", "<=")]),
+        ("在5个工作日内办结", []),
+        ("24小时值守", []),
+        ("超过30天未办结的予以通报", []),
+        ("培训时间不低于3天", []),
+        ("不合格率降至3%以下并在3天内整改", [("不合格率降至3%以下并在3天内整改", 3, "%", "<=")]),
         ("对5000万元以上项目开展抽查", []),
         ("万台特种设备死亡率控制在0.3以下", []),
         ("抽检合格率不低于百分之九十", []),
@@ -213,3 +254,27 @@ def test_sections_that_hold_no_measures_are_not_warned(section: str) -> None:
 def test_a_measure_section_without_units_is_still_warned() -> None:
     text = "某市工作方案\n一、加强监管\n（一）开展检查。\n二、重点任务\n（二）开展抽查。（市质监局负责）\n"
     assert parse_plan(text)["warnings"] == ["一、（一）未标注责任单位"]
+
+
+def test_a_deadline_line_after_the_last_items_units_is_not_the_closing() -> None:
+    text = (
+        "某市工作方案\n一、加强监管\n（一）开展抽查。（市质监局负责）\n（二）电梯安全。加强维保。\n"
+        "责任单位：市质监局\n完成时限：2016年10月\n\n各区县要加强领导。\n"
+    )
+    result = parse_plan(text)
+    assert result["items"][0]["children"][1]["text"] == (
+        "电梯安全。加强维保。\n责任单位：市质监局\n完成时限：2016年10月"
+    )
+    assert result["closing"] == "各区县要加强领导。"
+    assert result["warnings"] == []
+
+
+def test_a_closing_paragraph_naming_units_is_not_the_last_items_unit_sentence() -> None:
+    text = (
+        "某市工作方案\n一、加强监管\n（一）开展抽查。（市质监局负责）\n（二）开展培训。\n\n"
+        "各区县人民政府负责组织实施。\n"
+    )
+    result = parse_plan(text)
+    assert result["items"][0]["children"][1]["departments"] == []
+    assert result["closing"] == "各区县人民政府负责组织实施。"
+    assert result["warnings"] == ["一、（二）未标注责任单位"]

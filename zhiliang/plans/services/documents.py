@@ -21,6 +21,7 @@ ERR_SAME_NUMBER_OTHER_TEXT = (
     "文号“%(number)s”的方案已导入（%(title)s），但内容不同；如为修订版，请先由质量办确认。"
 )
 ERR_ALIAS_TAKEN = "简称“%(alias)s”已指向%(org)s。"
+ERR_TOO_LONG = "%(what)s过长（%(length)d字，上限%(limit)d字），请检查原文：%(value)s"
 
 
 class PlanImportError(ValueError):
@@ -42,6 +43,37 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(normalised_text(text).encode("utf-8")).hexdigest()
 
 
+def _check_length(what: str, value: str, limit: int) -> None:
+    """Refuse rather than cut: a stored value must be what the document says."""
+    if len(value) > limit:
+        raise PlanImportError(
+            _(ERR_TOO_LONG)
+            % {"what": what, "length": len(value), "limit": limit, "value": value[:60] + "…"}
+        )
+
+
+def _check_node(node: dict[str, Any]) -> None:
+    _check_length(_("编号"), node["label"], 16)
+    _check_length(_("条目标题"), node["title"], 500)
+    for name in node.get("departments") or []:
+        _check_length(_("单位名称"), name, 128)
+    for target in node.get("targets") or []:
+        _check_length(_("目标原文"), target["text"], 500)
+        _check_length(_("计量单位"), target["unit"], 16)
+    for child in node.get("children") or []:
+        _check_node(child)
+
+
+def _check_header(parsed: dict[str, Any], source_name: str) -> None:
+    _check_length(_("方案名称"), parsed["title"], 255)
+    _check_length(_("通知标题"), parsed.get("notice_title") or "", 255)
+    _check_length(_("文号"), parsed.get("doc_number") or "", 64)
+    _check_length(_("发文机关"), parsed.get("issuer") or "", 128)
+    _check_length(_("来源文件"), source_name, 255)
+    for node in parsed["items"]:
+        _check_node(node)
+
+
 def _store_node(
     *,
     plan: Plan,
@@ -61,7 +93,7 @@ def _store_node(
         position=counter[0],
         label=node["label"],
         number=node["number"],
-        title=node["title"][:500],
+        title=node["title"],
         text=node["text"],
         is_leaf=not children,
         open_ended=bool(node.get("open_ended")),
@@ -82,7 +114,7 @@ def _store_node(
         Target.objects.create(
             item=item,
             position=position,
-            text=target["text"][:500],
+            text=target["text"],
             value=Decimal(str(target["value"])),
             unit=target["unit"],
             comparator=target["comparator"],
@@ -118,6 +150,7 @@ def plan_import(*, text: str, source_name: str, actor: Any) -> PlanImportOutcome
         )
         return PlanImportOutcome(plan=existing, created=False, unresolved=unresolved)
     parsed = parse_plan(normalised_text(text))
+    _check_header(parsed, source_name)
     doc_number = parsed.get("doc_number") or ""
     if doc_number:
         clash = Plan.objects.filter(doc_number=doc_number).first()
@@ -127,14 +160,14 @@ def plan_import(*, text: str, source_name: str, actor: Any) -> PlanImportOutcome
             )
     issued_on = parsed.get("issued_on")
     plan = Plan.objects.create(
-        title=parsed["title"][:255],
-        notice_title=(parsed.get("notice_title") or "")[:255],
+        title=parsed["title"],
+        notice_title=parsed.get("notice_title") or "",
         doc_number=doc_number,
         issuer=parsed.get("issuer") or "",
         issued_on=date.fromisoformat(issued_on) if issued_on else None,
         closing=parsed.get("closing") or "",
         warnings=list(parsed.get("warnings") or []),
-        source_name=source_name[:255],
+        source_name=source_name,
         source_text=normalised_text(text),
         source_sha256=digest,
         imported_by=actor if getattr(actor, "is_authenticated", False) else None,

@@ -102,3 +102,11 @@ def test_an_unknown_unit_is_kept_as_written_and_can_be_mapped(users):
     assert entry.before["organisation"] is None and entry.after["organisation"] == "重庆市人民政府"
     # The mapping is remembered as an alias for the next import.
     assert target_org.aliases.filter(alias="市新区管委会").exists()
+
+
+def test_an_overlong_unit_name_is_refused_not_cut(registry):
+    name = "市" + "很长的单位名称" * 20 + "局"
+    text = UNKNOWN_UNIT_PLAN.replace("市新区管委会", name)
+    with pytest.raises(PlanImportError, match="单位名称过长"):
+        plan_import(text=text, source_name="long.txt", actor=None)
+    assert Plan.objects.count() == 0

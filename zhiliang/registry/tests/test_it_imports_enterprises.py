@@ -114,3 +114,36 @@ def test_a_district_officer_lists_only_their_district(users, client_as):
     assert [e["uscc"] for e in api["results"]] == ["91330100757206158J"]
     api = client_as("department").get("/api/enterprises/").json()
     assert api["count"] == 2
+
+
+def test_a_code_excel_stored_as_a_number_gets_advice_not_a_wrong_code(users):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "企业名称", "所在区县"])
+    sheet.append([914403001922038216, "数字单元格公司（演示数据）", "500103"])
+    buf = io.BytesIO()
+    book.save(buf)
+    table = read_table(buf.getvalue(), "e.xlsx", ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED)
+    report = enterprise_import(table=table, actor=users["office"], source_name="e.xlsx")
+    assert len(report.errors) == 1
+    row, message = report.errors[0]
+    assert row == 2 and "文本" in message and "914403001922038272" not in message
+
+
+def test_a_district_officer_cannot_take_over_another_districts_enterprise(users):
+    enterprise_import(table=_table(GOOD_CSV), actor=users["office"], source_name="e.csv")
+    # 91500108MAE5G7MX3H is registered in 南岸区; 渝中区's officer re-imports it as theirs.
+    takeover = "uscc,name,district\n91500108MAE5G7MX3H,改名公司,500103\n"
+    report = enterprise_import(table=_table(takeover), actor=users["district"], source_name="t.csv")
+    assert report.errors == [(2, "该企业登记在其他区县，无权修改")]
+    assert Enterprise.objects.get(uscc="91500108MAE5G7MX3H").district_id == "500108"
+
+
+def test_an_oversized_upload_is_refused_before_reading(client_as, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("e.csv", GOOD_CSV.encode("utf-8") * 20, content_type="text/csv")
+    response = client_as("office").post("/registry/enterprises/import/", {"file": upload})
+    assert "超过上限" in response.content.decode()
+    assert Enterprise.objects.count() == 0

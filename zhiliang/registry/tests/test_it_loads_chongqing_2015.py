@@ -31,6 +31,7 @@ def test_it_resolves_the_short_names_documents_use(db):
         "重庆检验检疫局": "中华人民共和国重庆出入境检验检疫局",
         "人行重庆营管部": "中国人民银行重庆营业管理部",
         "市政府法制办": "重庆市人民政府法制办公室",
+        "两江新区": "重庆两江新区管理委员会",
     }
     for alias, name in expected.items():
         assert OrganisationAlias.objects.get(alias=alias).organisation.name == name
@@ -48,7 +49,7 @@ def test_it_records_the_2018_merger_into_market_regulation(db):
 
 def test_it_is_idempotent_and_audits_only_real_changes(db):
     first = registry_load_chongqing_2015(actor=None)
-    assert first["organisations"] == 30 + 38
+    assert first["organisations"] == 32 + 38
     second = registry_load_chongqing_2015(actor=None)
     assert second == {"divisions": 0, "organisations": 0, "aliases": 0}
     assert AuditEntry.objects.filter(action="registry.load").count() == 1

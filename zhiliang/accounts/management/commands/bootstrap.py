@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from zhiliang.accounts.models import Role
 from zhiliang.accounts.services import membership_grant, user_create
-from zhiliang.plans.services import plan_import
+from zhiliang.plans.services import PlanImportError, plan_import
 from zhiliang.registry.models import Organisation
 from zhiliang.registry.services import registry_load_chongqing_2015
 
@@ -34,11 +34,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         registry_load_chongqing_2015(actor=None)
-        outcome = plan_import(
-            text=SEED_PLAN.read_text(encoding="utf-8"), source_name=SEED_PLAN.name, actor=None
-        )
-        state = "imported" if outcome.created else "already present"
-        self.stdout.write(f"seed plan {state}: {outcome.plan}")
+        try:
+            outcome = plan_import(
+                text=SEED_PLAN.read_text(encoding="utf-8"), source_name=SEED_PLAN.name, actor=None
+            )
+        except PlanImportError as exc:
+            # The database holds an earlier text of the seed: keep it, say so, go on.
+            self.stderr.write(f"seed plan not re-imported: {exc}")
+        else:
+            state = "imported" if outcome.created else "already present"
+            self.stdout.write(f"seed plan {state}: {outcome.plan}")
         username = options["admin"]
         password_file = Path(settings.VAR_DIR) / "admin-password.txt"
         User = get_user_model()

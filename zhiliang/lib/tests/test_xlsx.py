@@ -1,0 +1,17 @@
+import io
+
+from openpyxl import load_workbook
+
+from zhiliang.lib.xlsx import xlsx_bytes
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text():
+    data = xlsx_bytes(
+        "企业", ["名称", "数量"], [['=HYPERLINK("http://evil.example","点击")', 3], ["+1-2", 4]]
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [(c.value, c.data_type) for c in sheet["A"]][1:] == [
+        ('=HYPERLINK("http://evil.example","点击")', "s"),
+        ("+1-2", "s"),
+    ]
+    assert sheet["B2"].value == 3 and sheet["B2"].data_type == "n"
