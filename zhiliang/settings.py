@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "zhiliang.accounts",
     "zhiliang.registry",
     "zhiliang.plans",
+    "zhiliang.portal",
     "zhiliang.api",
 ]
 

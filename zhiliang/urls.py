@@ -9,4 +9,5 @@ urlpatterns = [
     path("registry/", include("zhiliang.registry.urls")),
     path("plans/", include("zhiliang.plans.urls")),
     path("api/", include("zhiliang.api.urls")),
+    path("public/", include("zhiliang.portal.urls")),
 ]

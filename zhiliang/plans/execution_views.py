@@ -26,8 +26,17 @@ from zhiliang.plans.execution_forms import (
     ScheduleForm,
     TaskForm,
 )
-from zhiliang.plans.models import MeasureSchedule, Plan, PlanItem, ReportAttachment, Task
+from zhiliang.plans.models import (
+    MeasureSchedule,
+    Plan,
+    PlanItem,
+    ReportAttachment,
+    Responsibility,
+    ResponsibilityPublication,
+    Task,
+)
 from zhiliang.plans.services import execution as ex
+from zhiliang.plans.services.publication import responsibility_publish, responsibility_unpublish
 from zhiliang.registry.models import Organisation
 
 
@@ -388,4 +397,43 @@ def district_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_edit": can_edit,
         },
+    )
+
+
+@require_roles(OFFICE)
+def publication(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office chooses which responsibilities appear on the public 责任清单."""
+    plan = get_object_or_404(Plan, pk=pk)
+    if request.method == "POST":
+        responsibility = get_object_or_404(
+            Responsibility, pk=request.POST.get("responsibility"), item__plan=plan
+        )
+        try:
+            if "unpublish" in request.POST:
+                responsibility_unpublish(
+                    responsibility=responsibility,
+                    actor=request.user,
+                    reason=request.POST.get("note", ""),
+                )
+                messages.success(request, _("已撤回公开。"))
+            else:
+                responsibility_publish(
+                    responsibility=responsibility,
+                    status=request.POST.get("status", ""),
+                    note=request.POST.get("note", ""),
+                    actor=request.user,
+                )
+                messages.success(request, _("已公开。"))
+        except ex.ExecutionError as exc:
+            _fail(request, exc)
+        return redirect(f"{request.path}#r-{responsibility.pk}")
+    rows = (
+        Responsibility.objects.filter(item__plan=plan, organisation__isnull=False)
+        .select_related("organisation", "item", "publication")
+        .order_by("organisation__name", "item__position")
+    )
+    return render(
+        request,
+        "plans/publication.html",
+        {"plan": plan, "rows": rows, "statuses": ResponsibilityPublication.Status.choices},
     )

@@ -22,6 +22,7 @@ from zhiliang.plans.models import PlanItem, SupervisionNotice, Task
 from zhiliang.plans.services.execution import ExecutionError
 from zhiliang.plans.services.notices import (
     ADDRESSEE_KINDS,
+    REPLY_WORKDAYS,
     default_reply_due,
     notice_issue,
     notice_issuer,
@@ -132,7 +133,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/notice_new.html",
-        {"form": form, "error": error},
+        {"form": form, "error": error, "reply_workdays": REPLY_WORKDAYS},
         status=400 if invalid else 200,
     )
 
@@ -152,6 +153,7 @@ def _detail(
             "notice": notice,
             "status": notice_status(notice, today=timezone.localdate()),
             "can_reply": can_reply,
+            "on_behalf": can_reply and is_office(request.user),
             "form": (form or ReplyForm()) if can_reply else None,
             "error": error,
         },

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/district-plans/", v.district_plan_list, name="district_plan_list"),
     path("<int:pk>/district-plans/new/", v.district_plan_new, name="district_plan_new"),
     path("district-plans/<int:pk>/", v.district_plan_detail, name="district_plan_detail"),
+    path("<int:pk>/publication/", v.publication, name="publication"),
 ]

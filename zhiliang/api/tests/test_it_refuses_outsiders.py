@@ -26,6 +26,11 @@ PAGES = [
     ("/registry/enterprises/?format=xlsx", ENTERPRISE_READERS),
     ("/registry/enterprises/import/", ENTERPRISE_WRITERS),
     ("/accounts/audit/", OFFICE),
+    ("/plans/measures/{measure}/", GOV),
+    ("/plans/reports/", GOV),
+    ("/plans/reports/review/", OFFICE),
+    ("/plans/{plan}/district-plans/", GOV),
+    ("/plans/{plan}/publication/", OFFICE),
 ]
 
 API_GET = [
@@ -47,7 +52,8 @@ API_POST = [
 @pytest.mark.parametrize("persona", ALL)
 @pytest.mark.parametrize(("url", "allowed"), PAGES)
 def test_it_scopes_pages_by_role(client_as, seed_plan, url, allowed, persona):
-    response = client_as(persona).get(url.format(plan=seed_plan.pk))
+    measure = seed_plan.items.filter(is_leaf=True).first()
+    response = client_as(persona).get(url.format(plan=seed_plan.pk, measure=measure.pk))
     if persona is None:
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
@@ -85,9 +91,10 @@ def test_it_scopes_api_writes_by_role(client_as, registry, url, allowed, body, p
         assert set(response.json()) == {"message", "extra"}
 
 
-def test_the_public_home_page_and_login_are_open(client):
+def test_the_public_pages_are_open(client, db):
     assert client.get("/").status_code == 200
     assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/public/duties/").status_code == 200
 
 
 def test_it_gives_outsiders_no_token(users, client):

@@ -10,6 +10,7 @@ from zhiliang.plans.models.execution import (
     ReportAttachment,
     ReportFigure,
     ReportingCycle,
+    ResponsibilityPublication,
     SupervisionNotice,
     Task,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "ReportFigure",
     "ReportingCycle",
     "Responsibility",
+    "ResponsibilityPublication",
     "SupervisionNotice",
     "Target",
     "Task",

@@ -275,3 +275,31 @@ class SupervisionNotice(models.Model):
     @property
     def number(self) -> str:
         return f"渝质督〔{self.year}〕{self.serial}号"
+
+
+class ResponsibilityPublication(models.Model):
+    """A line of a department's public 责任清单 (S2): which responsibility the office
+    publishes and the status it chooses to show. Nothing without a row here is public."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("未开始")
+        IN_PROGRESS = "in_progress", _("进行中")
+        DONE = "done", _("已完成")
+        LATE = "late", _("滞后")
+
+    responsibility = models.OneToOneField(
+        "plans.Responsibility", on_delete=models.CASCADE, related_name="publication"
+    )
+    status = models.CharField(_("公开状态"), max_length=16, choices=Status.choices)
+    note = models.CharField(_("公开说明"), max_length=500, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("责任清单公开")
+        verbose_name_plural = _("责任清单公开")
+
+    def __str__(self) -> str:
+        return f"{self.responsibility} · {self.get_status_display()}"

@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from zhiliang.accounts.access import is_office, memberships_of
 from zhiliang.accounts.audit import audit_record
@@ -33,15 +33,16 @@ from zhiliang.plans.services.execution import (
 )
 from zhiliang.registry.models import Organisation
 
-ERR_EMPTY_FACTS = "请填写督办事项。"
-ERR_REPLY_DUE_NOT_FUTURE = "反馈时限 %(due)s 必须晚于今天（%(today)s）。"
-ERR_NOT_AN_ADDRESSEE = (
-    "“%(org)s”不是可督办的具体单位（督办对象应为市级部门、区县政府或其他具体单位）。"
+# Marked for extraction only; translated where raised, so tests can match the Chinese.
+ERR_EMPTY_FACTS = gettext_noop("请填写督办事项。")
+ERR_REPLY_DUE_NOT_FUTURE = gettext_noop("反馈时限 %(due)s 必须晚于今天（%(today)s）。")
+ERR_NOT_AN_ADDRESSEE = gettext_noop(
+    "“%(org)s”不能作为督办对象：督办通知主送市级部门、区县政府等具体单位。"
 )
-ERR_TASK_NOT_OF_MEASURE = "任务“%(task)s”不属于措施“%(item)s”。"
-ERR_EMPTY_REPLY = "请填写反馈内容。"
-ERR_ALREADY_REPLIED = "该督办通知已于 %(date)s 反馈，不能重复反馈。"
-ERR_NUMBER_CONTENDED = "督办通知编号分配冲突，请稍后重试；通知未印发。"
+ERR_TASK_NOT_OF_MEASURE = gettext_noop("任务“%(task)s”不属于措施“%(item)s”。")
+ERR_EMPTY_REPLY = gettext_noop("请填写反馈内容。")
+ERR_ALREADY_REPLIED = gettext_noop("该督办通知已于 %(date)s 反馈，不能重复反馈。")
+ERR_NUMBER_CONTENDED = gettext_noop("督办通知编号分配冲突，请稍后重试；通知未印发。")
 
 #: The issuer printed on every notice (发文机关标志 and 署名).
 ISSUER_KEY = "cq-joint-office"
@@ -80,9 +81,9 @@ def default_reply_due(issued_on: dt.date) -> dt.date:
 def _next_serial(year: int) -> int:
     # FOR UPDATE on the year's notices makes a second issuer wait on PostgreSQL (SQLite
     # runs every transaction IMMEDIATE, see settings, which serialises writers already).
-    # It cannot lock rows that do not exist yet (the year's first notice) nor show rows
-    # committed after this transaction's snapshot, so the caller still retries on the
-    # unique (year, serial) constraint. No aggregate: PostgreSQL refuses FOR UPDATE on one.
+    # It cannot lock rows that do not exist yet (the year's first notice) nor return rows
+    # another issuer inserted while this one waited for the lock, so the caller still
+    # retries on the unique (year, serial) constraint. No aggregate: PostgreSQL refuses FOR UPDATE on one.
     serials = (
         SupervisionNotice.objects.select_for_update()
         .filter(year=year)

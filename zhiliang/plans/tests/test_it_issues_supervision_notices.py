@@ -7,6 +7,7 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -21,7 +22,7 @@ D = dt.date
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ISSUE_DAY = D(2015, 10, 12)  # a Monday after the National Day holiday
 with translation.override("zh-hans"):
-    REQUIRED = translation.gettext("This field is required.")
+    REQUIRED = str(forms.Field.default_error_messages["required"])
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_a_notice_names_one_measure_and_one_unit(issue, seed_plan, users):
     section = PlanItem.objects.get(plan=seed_plan, label="一、")
     with pytest.raises(ex.ExecutionError, match="章节标题"):
         issue(item=section)
-    with pytest.raises(ex.ExecutionError, match="不是可督办的具体单位"):
+    with pytest.raises(ex.ExecutionError, match="不能作为督办对象"):
         issue("cq-districts")  # 各区县（自治县）人民政府: no one to reply
     assert not SupervisionNotice.objects.exists()
 
@@ -218,6 +219,14 @@ def test_a_district_officer_replies_for_a_unit_inside_the_district(issue, users,
     svc.notice_reply(notice=notice, reply_text="已整改", actor=users["district"])
     notice.refresh_from_db()
     assert notice.replied_by == users["district"]
+
+
+def test_the_office_records_a_written_reply_on_behalf_of_the_unit(issue, users):
+    notice = svc.notice_reply(
+        notice=issue(), reply_text="书面反馈：已整改。", actor=users["office"]
+    )
+    assert notice.replied_by == users["office"]
+    assert AuditEntry.objects.get(action="notice.reply").actor == users["office"]
 
 
 def test_an_empty_reply_is_refused(issue, users):
@@ -336,6 +345,14 @@ def test_the_district_sees_and_answers_its_notice_on_the_page(client_as, three_n
     page = client.get(f"/plans/notices/{notice.pk}/").content.decode()
     assert "已完成整改。" in page
     assert f"/plans/notices/{notice.pk}/reply/" not in page
+
+
+def test_the_list_marks_a_notice_overdue_once_its_deadline_has_passed(client_as, issue, clock):
+    issue()
+    assert "待反馈" in client_as("department").get("/plans/notices/").content.decode()
+    clock(D(2015, 10, 20))
+    page = client_as("department").get("/plans/notices/").content.decode()
+    assert "逾期未反馈" in page and "待反馈" not in page
 
 
 def test_the_reply_page_takes_posts_only(client_as, three_notices):

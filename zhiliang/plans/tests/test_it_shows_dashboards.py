@@ -36,10 +36,12 @@ from zhiliang.plans.dashboards import (
     completion_by_district,
     completion_by_measure,
     completion_by_unit,
+    obligation_states,
     overdue_list,
     target_progress,
     workdays_overdue,
 )
+from zhiliang.plans.deadlines import obligations
 from zhiliang.plans.models import DistrictPlan, PlanItem, ProgressReport, Target, Task
 from zhiliang.plans.services import execution as ex
 from zhiliang.registry.models import Organisation
@@ -168,6 +170,15 @@ def test_overdue_days_are_working_days_across_national_day(execution):
     ]
     assert rows[0].deadline == D(2015, 9, 25) and rows[0].workdays_overdue == 7
     assert {r.deadline for r in rows[1:]} == {D(2015, 9, 30)}
+
+
+@pytest.mark.parametrize(
+    "day", [D(2015, 9, 20), D(2015, 9, 25), D(2015, 9, 28), TODAY, D(2016, 1, 4)]
+)
+def test_states_are_those_of_each_obligation(execution, day):
+    # obligation_states evaluates Obligation.state once per (complete, deadline).
+    obs = obligations(execution.plan.pk)
+    assert obligation_states(obs, day) == [(ob, ob.state(day)) for ob in obs]
 
 
 def test_nothing_is_overdue_the_day_of_the_deadline(execution):
