@@ -27,7 +27,7 @@ messages: $(STAMP)
 
 run: setup
 	@$(ZL) migrate -v 0
-	@$(ZL) bootstrap
+	@$(ZL) bootstrap --demo
 	@echo "Zhiliang is at http://$(HOST):$(PORT)/ (SQLite: var/zhiliang.sqlite3)"
 	@$(ZL) runserver $(HOST):$(PORT)
 

@@ -30,4 +30,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 (_("待映射单位"), reverse("plans:unresolved_units")),
                 (_("审计日志"), reverse("accounts:audit_log")),
             ]
-    return {"nav_links": links, "user_roles": roles_of(user) if user else frozenset()}
+    from zhiliang.plans.demo import demo_loaded
+
+    return {
+        "nav_links": links,
+        "user_roles": roles_of(user) if user else frozenset(),
+        "demo_data": demo_loaded(),
+    }

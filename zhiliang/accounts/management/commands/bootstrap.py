@@ -31,6 +31,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--admin", default="admin", help="administrator user name")
+        parser.add_argument(
+            "--demo", action="store_true", help="also load demo progress (labelled 演示数据)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         registry_load_chongqing_2015(actor=None)
