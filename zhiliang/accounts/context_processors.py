@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 (_("工作方案"), reverse("plans:plan_list")),
                 (_("目标"), reverse("plans:target_list")),
                 (_("进展报告"), reverse("plans:report_list")),
+                (_("督办通知"), reverse("plans:notice_list")),
                 (_("单位"), reverse("registry:organisation_list")),
             ]
         if has_role(user, CITYWIDE_READERS | {"district_officer"}):

@@ -30,6 +30,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["owner"].label_from_instance = lambda org: org.name  # type: ignore[attr-defined]
 
 
 class DistrictTaskForm(TaskForm):

@@ -218,6 +218,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     initial |= {f"target_{f.target_id}": f.value.normalize() for f in report.figures.all()}
     form = ReportForm(request.POST or None, initial=initial, targets=report.item.targets.all())
+    form.fields["period"].disabled = True  # the period identifies the report
     if request.method == "POST" and form.is_valid():
         try:
             ex.report_save(

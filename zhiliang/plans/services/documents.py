@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.audit import audit_record
 from zhiliang.lib.planparse import parse_plan
@@ -17,11 +18,11 @@ from zhiliang.plans.models import Plan, PlanItem, Responsibility, Target
 from zhiliang.registry.models import Organisation, OrganisationAlias
 from zhiliang.registry.selectors import alias_index
 
-ERR_SAME_NUMBER_OTHER_TEXT = (
+ERR_SAME_NUMBER_OTHER_TEXT = gettext_noop(
     "文号“%(number)s”的方案已导入（%(title)s），但内容不同；如为修订版，请先由质量办确认。"
 )
-ERR_ALIAS_TAKEN = "简称“%(alias)s”已指向%(org)s。"
-ERR_TOO_LONG = "%(what)s过长（%(length)d字，上限%(limit)d字），请检查原文：%(value)s"
+ERR_ALIAS_TAKEN = gettext_noop("简称“%(alias)s”已指向%(org)s。")
+ERR_TOO_LONG = gettext_noop("%(what)s过长（%(length)d字，上限%(limit)d字），请检查原文：%(value)s")
 
 
 class PlanImportError(ValueError):

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.access import OFFICE, has_role, memberships_of
 from zhiliang.accounts.audit import audit_record
@@ -37,24 +38,28 @@ from zhiliang.plans.models import (
 )
 from zhiliang.registry.models import Organisation
 
-ERR_NOT_A_MEASURE = "“%(item)s”是章节标题，不是具体措施；请为其下的措施设置时限。"
-ERR_NO_SCHEDULE = "请先由质量办为措施“%(item)s”设定完成时限。"
-ERR_TASK_AFTER_MEASURE = "任务时限 %(task)s 晚于措施“%(item)s”的时限 %(measure)s。"
-ERR_TASKS_AFTER_DEADLINE = "已有任务的时限晚于新的措施时限：%(tasks)s。请先调整这些任务。"
-ERR_MILESTONE_AFTER_DEADLINE = "节点日期 %(due)s 晚于措施时限 %(deadline)s。"
-ERR_NOT_IN_DISTRICT = "责任单位“%(owner)s”不属于%(district)s。"
-ERR_DISTRICT_PLAN_EXISTS = "%(district)s已有该方案的实施方案。"
-ERR_NOT_A_DISTRICT = "“%(org)s”不是区县政府。"
-ERR_REPORT_LOCKED = "该报告已被质量办采纳并锁定，不能再修改。"
-ERR_REPORT_AWAITING_REVIEW = "该报告已报送，正在审核；如需修改请等待退回。"
-ERR_STALE_VERSION = "该报告已被他人修改（当前版本 %(current)d，您编辑的是版本 %(yours)d）。请刷新后重新填写，您的内容未被保存。"
-ERR_WRONG_STATE = "报告当前状态为“%(state)s”，不能执行此操作。"
-ERR_RETURN_NEEDS_COMMENT = "退回报告时必须填写审核意见。"
-ERR_TARGET_NOT_OF_MEASURE = "目标“%(target)s”不属于该措施。"
-ERR_BAD_FIGURE = "目标“%(target)s”的完成值“%(value)s”不是有效数字。"
-ERR_NOT_RESPONSIBLE = "%(org)s不是该措施或任务的责任单位。"
-ERR_ATTACHMENT_TOO_LARGE = "附件“%(name)s”大小为 %(size)s，超过上限 %(limit)s。"
-ERR_EMPTY_NARRATIVE = "请填写工作进展。"
+ERR_NOT_A_MEASURE = gettext_noop("“%(item)s”是章节标题，不是具体措施；请为其下的措施设置时限。")
+ERR_NO_SCHEDULE = gettext_noop("请先由质量办为措施“%(item)s”设定完成时限。")
+ERR_TASK_AFTER_MEASURE = gettext_noop("任务时限 %(task)s 晚于措施“%(item)s”的时限 %(measure)s。")
+ERR_TASKS_AFTER_DEADLINE = gettext_noop(
+    "已有任务的时限晚于新的措施时限：%(tasks)s。请先调整这些任务。"
+)
+ERR_MILESTONE_AFTER_DEADLINE = gettext_noop("节点日期 %(due)s 晚于措施时限 %(deadline)s。")
+ERR_NOT_IN_DISTRICT = gettext_noop("责任单位“%(owner)s”不属于%(district)s。")
+ERR_DISTRICT_PLAN_EXISTS = gettext_noop("%(district)s已有该方案的实施方案。")
+ERR_NOT_A_DISTRICT = gettext_noop("“%(org)s”不是区县政府。")
+ERR_REPORT_LOCKED = gettext_noop("该报告已被质量办采纳并锁定，不能再修改。")
+ERR_REPORT_AWAITING_REVIEW = gettext_noop("该报告已报送，正在审核；如需修改请等待退回。")
+ERR_STALE_VERSION = gettext_noop(
+    "该报告已被他人修改（当前版本 %(current)d，您编辑的是版本 %(yours)d）。请刷新后重新填写，您的内容未被保存。"
+)
+ERR_WRONG_STATE = gettext_noop("报告当前状态为“%(state)s”，不能执行此操作。")
+ERR_RETURN_NEEDS_COMMENT = gettext_noop("退回报告时必须填写审核意见。")
+ERR_TARGET_NOT_OF_MEASURE = gettext_noop("目标“%(target)s”不属于该措施。")
+ERR_BAD_FIGURE = gettext_noop("目标“%(target)s”的完成值“%(value)s”不是有效数字。")
+ERR_NOT_RESPONSIBLE = gettext_noop("%(org)s不是该措施或任务的责任单位。")
+ERR_ATTACHMENT_TOO_LARGE = gettext_noop("附件“%(name)s”大小为 %(size)s，超过上限 %(limit)s。")
+ERR_EMPTY_NARRATIVE = gettext_noop("请填写工作进展。")
 
 
 class ExecutionError(ValueError):

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.access import OFFICE, has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.plans.models import Responsibility, ResponsibilityPublication
 from zhiliang.plans.services.execution import ExecutionError
 
-ERR_UNRESOLVED = "“%(name)s”尚未对应到已登记单位，不能公开。"
+ERR_UNRESOLVED = gettext_noop("“%(name)s”尚未对应到已登记单位，不能公开。")
 
 
 def _require_office(actor: Any) -> None:
