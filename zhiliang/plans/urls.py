@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("zhiliang.plans.urls_execution")),
     path("", include("zhiliang.plans.urls_notices")),
     path("", include("zhiliang.plans.urls_dashboards")),
+    path("", include("zhiliang.plans.urls_annual")),
 ]
