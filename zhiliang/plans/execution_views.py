@@ -363,6 +363,19 @@ def district_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
         _fail(request, exc)
         return redirect("plans:district_plan_list", pk=plan.pk)
     messages.success(request, _("实施方案已创建，请逐项分解任务。"))
+    if source_text:
+        try:
+            tasks, skipped = ex.district_plan_tasks_from_document(
+                district_plan=district_plan, actor=request.user
+            )
+        except ex.ExecutionError as exc:
+            _fail(request, exc)
+        else:
+            messages.info(request, _("已从原文生成 %(n)d 项任务。") % {"n": len(tasks)})
+            if skipped:
+                messages.warning(
+                    request, _("以下条目未生成任务：%(items)s") % {"items": "；".join(skipped)}
+                )
     return redirect("plans:district_plan_detail", pk=district_plan.pk)
 
 

@@ -484,3 +484,60 @@ def report_attach(
         after={"file": name, "size": len(data), "sha256": digest},
     )
     return attachment
+
+
+def _leaves(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for node in nodes:
+        out.extend(_leaves(node["children"]) if node.get("children") else [node])
+    return out
+
+
+@transaction.atomic
+def district_plan_tasks_from_document(
+    *, district_plan: DistrictPlan, actor: Any
+) -> tuple[list[Task], list[str]]:
+    """Turn the items of an uploaded district 实施方案 into tasks under the municipal
+    measures they implement (matched by title, ``lib.measurematch``).
+
+    Each matched item becomes a task owned by the district, due on the municipal
+    measure's deadline (the latest the rule allows; the district may shorten it).
+    Returns the tasks and the items left unmatched or without a municipal deadline,
+    as "label title: why" lines for the officer.
+    """
+    from zhiliang.lib.measurematch import best_match
+    from zhiliang.lib.planparse import PlanParseError, parse_plan
+
+    if not _acts_for(actor, district_plan.district):
+        raise PermissionDenied
+    try:
+        parsed = parse_plan(district_plan.source_text)
+    except PlanParseError as exc:
+        raise ExecutionError(str(exc)) from None
+    measures = {m.pk: m for m in PlanItem.objects.filter(plan=district_plan.plan, is_leaf=True)}
+    deadlines = dict(
+        MeasureSchedule.objects.filter(item_id__in=measures).values_list("item_id", "deadline")
+    )
+    titles = {pk: m.title for pk, m in measures.items()}
+    tasks: list[Task] = []
+    skipped: list[str] = []
+    for node in _leaves(parsed["items"]):
+        key, _ratio = best_match(node["title"], titles)
+        where = f"{node['label']}{node['title']}"
+        if key is None:
+            skipped.append(_("%(item)s：未找到对应的市级措施") % {"item": where})
+            continue
+        if key not in deadlines:
+            skipped.append(_("%(item)s：对应的市级措施尚未设定时限") % {"item": where})
+            continue
+        tasks.append(
+            task_create(
+                item=measures[key],
+                title=node["title"],
+                owner=district_plan.district,
+                deadline=deadlines[key],
+                actor=actor,
+                district_plan=district_plan,
+            )
+        )
+    return tasks, skipped

@@ -257,3 +257,33 @@ def test_attachments_are_checked_for_size_and_type(scheduled, users, settings, t
     with pytest.raises(ex.ExecutionError, match="不是PDF"):
         ex.report_attach(report=report, name="fake.pdf", data=b"MZ\x90", actor=users["department"])
     assert ReportAttachment.objects.count() == 1
+
+
+DISTRICT_DOC = """渝中区贯彻实施质量发展纲要2015年行动计划实施方案
+
+一、简政放权
+
+（一）深化全区质量领域行政审批改革。推行网上审批。（区质监局负责）
+
+（二）提高辖区劳动者技能素质。新增技师300人。（区人力社保局负责）
+
+二、其他
+
+（三）加强河长制巡河工作。（区水利局负责）
+"""
+
+
+def test_an_uploaded_district_plan_becomes_tasks_under_matching_measures(seed_plan, users):
+    one = PlanItem.objects.get(plan=seed_plan, label="（一）")
+    two = PlanItem.objects.get(plan=seed_plan, label="（二）")
+    ex.schedule_set(item=two, deadline=D(2015, 12, 31), reporting_cycle="monthly", actor=users["office"])
+    plan = ex.district_plan_create(
+        district=_org("district-500103"), plan=seed_plan, title="渝中区实施方案", actor=users["district"], source_text=DISTRICT_DOC
+    )
+    tasks, skipped = ex.district_plan_tasks_from_document(district_plan=plan, actor=users["district"])
+    assert [(t.item, t.title, t.deadline) for t in tasks] == [(two, "提高辖区劳动者技能素质", D(2015, 12, 31))]
+    assert skipped[0].startswith("（一）深化全区质量领域行政审批改革") and "尚未设定时限" in skipped[0]
+    assert "未找到对应的市级措施" in skipped[1]
+    assert one.tasks.count() == 0
+    with pytest.raises(PermissionDenied):
+        ex.district_plan_tasks_from_document(district_plan=plan, actor=users["other_district"])
