@@ -12,7 +12,12 @@ def test_demo_data_is_labelled_everywhere_and_loads_once(seed_plan, client_as, u
     assert all(r.narrative.startswith(DEMO) for r in ProgressReport.objects.all())
     assert all(t.title.endswith(DEMO_SUFFIX) for t in Task.objects.all())
     assert all(p.title.endswith(DEMO_SUFFIX) for p in DistrictPlan.objects.all())
-    assert set(ProgressReport.objects.values_list("state", flat=True)) == {"accepted", "submitted", "returned", "draft"}
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {
+        "accepted",
+        "submitted",
+        "returned",
+        "draft",
+    }
     page = client_as("office").get("/plans/reports/").content.decode()
     assert "本系统当前含有演示数据" in page
     assert demo_load(plan=seed_plan) == {}

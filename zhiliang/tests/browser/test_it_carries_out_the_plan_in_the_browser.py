@@ -122,7 +122,9 @@ def test_a_notice_is_issued_and_answered_and_the_public_sees_only_what_is_publis
     # The office publishes one of 市质监局's duties; the public sees it and nothing else.
     _login(page, base, "office")
     page.goto(f"{base}/plans/{seed_plan.pk}/publication/")
-    row = page.locator("tr", has_text="重庆市质量技术监督局").filter(has_text="（二）提高劳动者技能素质")
+    row = page.locator("tr", has_text="重庆市质量技术监督局").filter(
+        has_text="（二）提高劳动者技能素质"
+    )
     row.locator("select[name=status]").select_option("in_progress")
     with page.expect_navigation():
         row.locator("button[type=submit]").first.click()
