@@ -49,6 +49,7 @@ test: setup lint test-sqlite test-postgres
 
 bench: setup
 	@$(PY) benchmarks/run.py
+	@$(PY) benchmarks/bench_dashboards.py
 
 clean:
 	-@bash scripts/pg.sh stop

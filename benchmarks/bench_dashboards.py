@@ -15,11 +15,13 @@ directory; exits 1 when a p95 is over the limit).
 from __future__ import annotations
 
 import argparse
+import atexit
 import calendar
 import datetime as dt
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -55,6 +57,7 @@ def month_end(period: str) -> dt.date:
 
 def setup_django() -> None:
     tmp = tempfile.mkdtemp(prefix="zhiliang-bench-dash-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     os.environ["ZHILIANG_VAR_DIR"] = tmp
     os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "zhiliang.settings"
@@ -190,6 +193,9 @@ def time_pages(real_today: bool) -> list[tuple[str, str, str, str]]:
     client = Client()
     client.force_login(get_user_model().objects.get(username="admin"))
     pk = Plan.objects.get().pk
+    # Warm the process (URL resolver, translation catalogue, base template) on
+    # another page, so "first" below is the dashboard's own cold start.
+    assert client.get(f"/plans/{pk}/").status_code == 200
     base = f"/plans/{pk}/dashboard/"
     rows = []
     for label, url in [
@@ -203,7 +209,11 @@ def time_pages(real_today: bool) -> list[tuple[str, str, str, str]]:
         ("  XLSX targets", base + "targets/?format=xlsx&table=targets"),
         ("  XLSX target trends", base + "targets/?format=xlsx&table=trends"),
     ]:
-        response = client.get(url)  # warm-up, and a check that it works
+        # The first request (cold caches: templates, the working-day segments) is
+        # reported on its own, then left out of the statistics.
+        start = time.perf_counter()
+        response = client.get(url)
+        first = time.perf_counter() - start
         assert response.status_code == 200, (url, response.status_code)
         samples = []
         for _ in range(RUNS):
@@ -214,7 +224,8 @@ def time_pages(real_today: bool) -> list[tuple[str, str, str, str]]:
         rows.append(
             (
                 label.strip() if not label.startswith(" ") else "↳ " + label.strip(),
-                f"median {statistics.median(samples) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+                f"median {statistics.median(samples) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+                f" (first {first * 1000:.0f} ms)",
                 f"limit {LIMIT_SECONDS * 1000:.0f} ms",
                 "ok" if p95 < LIMIT_SECONDS else "OVER",
             )

@@ -13,6 +13,7 @@ next day (民法典 Art. 201), so ``add_workdays(d, 1)`` is the first working da
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import chinese_calendar  # type: ignore[import-untyped]  # the package ships no type hints
 
@@ -26,7 +27,9 @@ def _check(day: dt.date) -> None:
         raise TypeError("pass a date, not a datetime")
 
 
+@functools.lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> bool:
+    # Cached: chinesecalendar rescans its whole holiday table on every call (~26 µs).
     _check(day)
     try:
         return bool(chinese_calendar.is_workday(day))

@@ -164,7 +164,10 @@ def _visible_division_codes(user: Any) -> frozenset[str] | None:
     return district_codes_of(user)
 
 
-@require_roles(GOVERNMENT)
+# The main dashboard lists every unit's and district's completion and overdue items;
+# a district officer's window onto other districts is the district page, which shows
+# them only their own district (non-public data stays within the district).
+@require_roles(CITYWIDE_READERS)
 def dashboard(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Completion by measure and by unit, and the overdue list."""
     plan = get_object_or_404(Plan, pk=plan_id)

@@ -39,6 +39,7 @@ from zhiliang.registry.models import Organisation, OrganisationAlias
 
 COMPLETE = "complete"
 OVERDUE = "overdue"
+OPEN = "open"
 
 
 def share(part: int, whole: int) -> float | None:
@@ -108,7 +109,14 @@ def obligation_states(obs: Iterable[Obligation], today: dt.date) -> list[Obligat
     for ob in obs:
         key = (ob.complete, ob.deadline)
         if key not in by_key:
-            by_key[key] = ob.state(today)
+            try:
+                by_key[key] = ob.state(today)
+            except CalendarUnavailable:
+                # Only "due soon" looks ahead in the calendar, after complete and
+                # overdue are settled; at the end of a year whose successor's
+                # holidays are not published yet, the dashboards (which count
+                # complete and overdue) stay up and call the obligation open.
+                by_key[key] = OPEN
         out.append((ob, by_key[key]))
     return out
 

@@ -5,7 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from zhiliang.accounts.access import GOVERNMENT, OFFICE, is_office, require_roles
+from zhiliang.accounts.access import (
+    CITYWIDE_READERS,
+    GOVERNMENT,
+    OFFICE,
+    has_role,
+    is_office,
+    require_roles,
+)
 from zhiliang.exports import xlsx_response
 from zhiliang.lib.planparse import PlanParseError, decode_plan_bytes
 from zhiliang.plans.forms import MapUnitForm, PlanUploadForm
@@ -34,7 +41,12 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @require_roles(GOVERNMENT)
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=pk)
-    return render(request, "plans/plan_detail.html", {"plan": plan, "tree": plan_tree(plan)})
+    context = {
+        "plan": plan,
+        "tree": plan_tree(plan),
+        "citywide": has_role(request.user, CITYWIDE_READERS),
+    }
+    return render(request, "plans/plan_detail.html", context)
 
 
 @require_roles(GOVERNMENT)

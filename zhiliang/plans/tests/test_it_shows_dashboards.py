@@ -181,6 +181,19 @@ def test_states_are_those_of_each_obligation(execution, day):
     assert obligation_states(obs, day) == [(ob, ob.state(day)) for ob in obs]
 
 
+def test_the_dashboard_stays_up_when_next_years_holidays_are_unknown(execution):
+    # 2026-12-28 + 5 working days reaches into 2027, which the calendar lacks.
+    ex.schedule_set(
+        item=PlanItem.objects.get(plan=execution.plan, label="（三）"),
+        deadline=D(2027, 1, 8),
+        reporting_cycle="monthly",
+        actor=execution.office,
+    )
+    rows = {r.item.label: r for r in completion_by_measure(execution.plan, today=D(2026, 12, 28))}
+    assert (rows["（三）"].obligations, rows["（三）"].overdue) == (5, 0)
+    assert (rows["（二）"].overdue, rows["（十一）"].overdue) == (4, 5)
+
+
 def test_nothing_is_overdue_the_day_of_the_deadline(execution):
     assert overdue_list(execution.plan, today=D(2015, 9, 25)) == []
 
@@ -448,8 +461,13 @@ def test_access_follows_the_government_roles(execution, client_as, suffix):
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
     for name in ("outsider", "hospital", "enterprise_user"):
         assert client_as(name).get(url).status_code == 403, name
-    for name in ("office", "admin", "department", "district", "other_district", "inspector"):
+    for name in ("office", "admin", "department", "inspector"):
         assert client_as(name).get(url).status_code == 200, name
+    # The main dashboard shows every district's items: district officers get their
+    # own district's figures on the district and target pages instead.
+    main = suffix in ("", "?format=xlsx")
+    for name in ("district", "other_district"):
+        assert client_as(name).get(url).status_code == (403 if main else 200), name
 
 
 def test_unknown_plans_and_tables_are_not_found(execution, client_as):
