@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from zhiliang.accounts.models import Membership
@@ -61,12 +62,8 @@ def obligations(plan_id: int | None = None) -> list[Obligation]:
     if plan_id is not None:
         schedules = schedules.filter(item__plan_id=plan_id)
     deadline_of = {s.item_id: s.deadline for s in schedules}
-    done = set(
-        ProgressReport.objects.filter(
-            state=ProgressReport.State.ACCEPTED,
-            status=ProgressReport.Status.DONE,
-            item_id__in=deadline_of,
-        ).values_list("organisation_id", "item_id", "task_id")
+    accepted_done = ProgressReport.objects.filter(
+        state=ProgressReport.State.ACCEPTED, status=ProgressReport.Status.DONE
     )
     out: list[Obligation] = []
     responsibilities = (
@@ -77,23 +74,27 @@ def obligations(plan_id: int | None = None) -> list[Obligation]:
                 Organisation.Kind.DISTRICT_GROUP,
             ]
         )
+        .annotate(
+            done=Exists(
+                accepted_done.filter(
+                    organisation=OuterRef("organisation"), item=OuterRef("item"), task__isnull=True
+                )
+            )
+        )
         .select_related("organisation", "item")
     )
     for r in responsibilities:
         assert r.organisation is not None
-        out.append(
-            Obligation(
-                r.organisation,
-                r.item,
-                None,
-                deadline_of[r.item_id],
-                (r.organisation_id, r.item_id, None) in done,
-            )
+        out.append(Obligation(r.organisation, r.item, None, deadline_of[r.item_id], r.done))
+    tasks = (
+        Task.objects.filter(item_id__in=deadline_of)
+        .annotate(
+            done=Exists(accepted_done.filter(task=OuterRef("pk"), organisation=OuterRef("owner")))
         )
-    for t in Task.objects.filter(item_id__in=deadline_of).select_related("owner", "item"):
-        out.append(
-            Obligation(t.owner, t.item, t, t.deadline, (t.owner_id, t.item_id, t.pk) in done)
-        )
+        .select_related("owner", "item")
+    )
+    for t in tasks:
+        out.append(Obligation(t.owner, t.item, t, t.deadline, t.done))
     return out
 
 
