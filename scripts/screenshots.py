@@ -24,6 +24,12 @@ BASE = f"http://127.0.0.1:{PORT}"
 PAGES = [
     ("plan", "/plans/1/"),
     ("matrix", "/plans/1/matrix/"),
+    ("dashboard", "/plans/1/dashboard/"),
+    ("targets-dashboard", "/plans/1/dashboard/targets/"),
+    ("measure", "/plans/measures/3/"),
+    ("report", "/plans/reports/2/"),
+    ("notice", "/plans/notices/1/"),
+    ("public-duties", "/public/duties/"),
     ("unit", "/plans/units/cq-zjj/"),
     ("targets", "/plans/targets/"),
     ("organisations", "/registry/organisations/"),
@@ -34,7 +40,7 @@ PAGES = [
 def main() -> None:
     zl = [sys.executable, "-m", "zhiliang"]
     subprocess.run([*zl, "migrate", "-v", "0"], check=True, cwd=ROOT)
-    subprocess.run([*zl, "bootstrap"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([*zl, "bootstrap", "--demo"], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     password = (ROOT / "var" / "admin-password.txt").read_text(encoding="utf-8").strip()
     server = subprocess.Popen(
         [*zl, "runserver", "--noreload", f"127.0.0.1:{PORT}"],

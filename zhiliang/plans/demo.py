@@ -14,12 +14,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry, Role
 from zhiliang.accounts.services import membership_grant, user_create
 from zhiliang.plans.models import MeasureSchedule, Plan, PlanItem, Responsibility
 from zhiliang.plans.services import execution as ex
+from zhiliang.plans.services.notices import default_reply_due, notice_issue, notice_reply
 from zhiliang.plans.services.publication import responsibility_publish
 from zhiliang.registry.models import Organisation
 
@@ -203,6 +205,19 @@ def demo_load(*, plan: Plan) -> dict[str, str]:
                 ex.report_return(
                     report=report, actor=office, comment="请补充平台上线时间表（演示数据）"
                 )
+    notice = notice_issue(
+        organisation=Organisation.objects.get(key="cq-zjj"),
+        item=measures["（八）"],
+        facts=DEMO
+        + "“96333”电梯应急处置平台建设进度滞后于计划，9月进展报告已被退回。请说明原因并提出整改措施。",
+        reply_due=default_reply_due(timezone.localdate()),
+        actor=office,
+    )
+    notice_reply(
+        notice=notice,
+        reply_text=DEMO + "已增派技术人员，平台将于11月底前在主城区上线。",
+        actor=users["demo-zjj"],
+    )
     for responsibility in Responsibility.objects.filter(
         item__plan=plan, organisation__key="cq-jxw"
     ):
