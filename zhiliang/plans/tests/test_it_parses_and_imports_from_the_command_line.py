@@ -61,3 +61,17 @@ def test_bootstrap_is_idempotent_and_prints_the_admin_login(db, settings, tmp_pa
     second = capsys.readouterr().out
     assert "already present" in second and password in second
     assert Plan.objects.count() == 1
+
+
+def test_bootstrap_demo_loads_labelled_demo_data_once(db, settings, tmp_path, capsys):
+    from zhiliang.plans.models import ProgressReport
+
+    settings.VAR_DIR = tmp_path
+    call_command("bootstrap", "--demo")
+    out = capsys.readouterr().out
+    assert "demo data loaded (演示数据)" in out and "demo-zjj / " in out
+    count = ProgressReport.objects.count()
+    assert count > 0
+    call_command("bootstrap", "--demo")
+    assert ProgressReport.objects.count() == count
+    assert "demo-zjj / " in capsys.readouterr().out

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhiliang.accounts.models import Role
 from zhiliang.accounts.services import membership_grant, user_create
@@ -70,3 +70,23 @@ class Command(BaseCommand):
             else "(unchanged)"
         )
         self.stdout.write(f"admin login: {username} / {shown}")
+        if options["demo"]:
+            self._demo(Path(settings.VAR_DIR) / "demo-passwords.txt")
+
+    def _demo(self, password_file: Path) -> None:
+        from zhiliang.plans.demo import demo_load
+        from zhiliang.plans.models import Plan
+
+        plan = Plan.objects.filter(doc_number="渝府办发〔2015〕101号").first()
+        if plan is None:
+            raise CommandError("demo data needs the seed plan (渝府办发〔2015〕101号)")
+        created = demo_load(plan=plan)
+        if created:
+            lines = "".join(f"{name} {pw}\n" for name, pw in sorted(created.items()))
+            password_file.write_text(lines, encoding="utf-8")
+            password_file.chmod(0o600)
+        self.stdout.write("demo data loaded (演示数据); demo logins:")
+        if password_file.exists():
+            for line in password_file.read_text(encoding="utf-8").splitlines():
+                name, _, password = line.partition(" ")
+                self.stdout.write(f"  {name} / {password}")
