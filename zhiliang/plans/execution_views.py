@@ -391,6 +391,17 @@ def district_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = district_plan.district in sel.organisations_acted_for(request.user) or is_office(
         request.user
     )
+    if request.method == "POST" and "unit_name" in request.POST:
+        if not can_edit:
+            raise PermissionDenied
+        try:
+            ex.district_unit_create(
+                district=district_plan.district, name=request.POST["unit_name"], actor=request.user
+            )
+            messages.success(request, _("区内单位已添加。"))
+        except ex.ExecutionError as exc:
+            _fail(request, exc)
+        return redirect("plans:district_plan_detail", pk=district_plan.pk)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied

@@ -541,3 +541,39 @@ def district_plan_tasks_from_document(
             )
         )
     return tasks, skipped
+
+
+ERR_UNIT_NAME_TAKEN = gettext_noop("单位“%(name)s”已存在。")
+
+
+@transaction.atomic
+def district_unit_create(*, district: Organisation, name: str, actor: Any) -> Organisation:
+    """A unit inside a district (区市场监管局, 某街道办事处) that district tasks can be given to."""
+    if district.kind != Organisation.Kind.DISTRICT:
+        raise ExecutionError(_(ERR_NOT_A_DISTRICT) % {"org": district.name})
+    if not _acts_for(actor, district):
+        raise PermissionDenied
+    name = name.strip()
+    if not name:
+        raise ExecutionError(_("请填写单位名称。"))
+    if Organisation.objects.filter(name=name).exists():
+        raise ExecutionError(_(ERR_UNIT_NAME_TAKEN) % {"name": name})
+    key = f"{district.key}-u{Organisation.objects.filter(parent=district).count() + 1}"
+    while Organisation.objects.filter(key=key).exists():
+        key += "x"
+    unit = Organisation(
+        key=key,
+        name=name,
+        kind=Organisation.Kind.DEPARTMENT,
+        parent=district,
+        division=district.division,
+    )
+    unit.full_clean()
+    unit.save()
+    audit_record(
+        actor=actor,
+        action="district_unit.create",
+        obj=unit,
+        after={"name": name, "district": district.name},
+    )
+    return unit

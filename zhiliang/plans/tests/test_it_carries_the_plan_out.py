@@ -276,14 +276,63 @@ DISTRICT_DOC = """渝中区贯彻实施质量发展纲要2015年行动计划实�
 def test_an_uploaded_district_plan_becomes_tasks_under_matching_measures(seed_plan, users):
     one = PlanItem.objects.get(plan=seed_plan, label="（一）")
     two = PlanItem.objects.get(plan=seed_plan, label="（二）")
-    ex.schedule_set(item=two, deadline=D(2015, 12, 31), reporting_cycle="monthly", actor=users["office"])
-    plan = ex.district_plan_create(
-        district=_org("district-500103"), plan=seed_plan, title="渝中区实施方案", actor=users["district"], source_text=DISTRICT_DOC
+    ex.schedule_set(
+        item=two, deadline=D(2015, 12, 31), reporting_cycle="monthly", actor=users["office"]
     )
-    tasks, skipped = ex.district_plan_tasks_from_document(district_plan=plan, actor=users["district"])
-    assert [(t.item, t.title, t.deadline) for t in tasks] == [(two, "提高辖区劳动者技能素质", D(2015, 12, 31))]
-    assert skipped[0].startswith("（一）深化全区质量领域行政审批改革") and "尚未设定时限" in skipped[0]
+    plan = ex.district_plan_create(
+        district=_org("district-500103"),
+        plan=seed_plan,
+        title="渝中区实施方案",
+        actor=users["district"],
+        source_text=DISTRICT_DOC,
+    )
+    tasks, skipped = ex.district_plan_tasks_from_document(
+        district_plan=plan, actor=users["district"]
+    )
+    assert [(t.item, t.title, t.deadline) for t in tasks] == [
+        (two, "提高辖区劳动者技能素质", D(2015, 12, 31))
+    ]
+    assert (
+        skipped[0].startswith("（一）深化全区质量领域行政审批改革") and "尚未设定时限" in skipped[0]
+    )
     assert "未找到对应的市级措施" in skipped[1]
     assert one.tasks.count() == 0
     with pytest.raises(PermissionDenied):
         ex.district_plan_tasks_from_document(district_plan=plan, actor=users["other_district"])
+
+
+def test_a_district_adds_its_own_units_and_gives_them_tasks(scheduled, seed_plan, users):
+    yuzhong = _org("district-500103")
+    plan = ex.district_plan_create(
+        district=yuzhong, plan=seed_plan, title="渝中区实施方案", actor=users["district"]
+    )
+    unit = ex.district_unit_create(
+        district=yuzhong, name="渝中区人力资源和社会保障局", actor=users["district"]
+    )
+    assert unit.parent == yuzhong and unit.division_id == "500103"
+    task = ex.task_create(
+        item=scheduled,
+        title="区级技师培训",
+        owner=unit,
+        deadline=D(2015, 11, 30),
+        actor=users["district"],
+        district_plan=plan,
+    )
+    assert task.owner == unit
+    with pytest.raises(PermissionDenied):
+        ex.district_unit_create(district=yuzhong, name="越权单位", actor=users["other_district"])
+    with pytest.raises(ex.ExecutionError, match="已存在"):
+        ex.district_unit_create(
+            district=yuzhong, name="渝中区人力资源和社会保障局", actor=users["district"]
+        )
+    # The district officer reports for the unit inside their district.
+    report = ex.report_save(
+        organisation=unit,
+        item=scheduled,
+        task=task,
+        period="2015-10",
+        status="in_progress",
+        narrative="已培训80人",
+        actor=users["district"],
+    )
+    assert report.organisation == unit
