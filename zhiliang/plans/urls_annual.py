@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from zhiliang.plans import annual_views
+
+urlpatterns = [
+    path("<int:plan_id>/annual/<int:year>/", annual_views.annual, name="annual"),
+    path("<int:plan_id>/annual/<int:year>/pdf/", annual_views.annual_pdf, name="annual_pdf"),
+]
