@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhiliang.lib.numbers import plain_decimal
 from zhiliang.plans.models import PlanItem, ProgressReport, ReportingCycle
 from zhiliang.registry.forms import upload_size_ok
 
@@ -62,7 +63,7 @@ class ReportForm(forms.Form):
         self.targets = list(targets)
         for target in self.targets:
             self.fields[f"target_{target.pk}"] = forms.CharField(
-                label=f"{target.text}（{target.get_comparator_display()} {target.value.normalize()} {target.unit}）",
+                label=f"{target.text}（{target.get_comparator_display()} {plain_decimal(target.value)} {target.unit}）",
                 required=False,
                 max_length=30,
             )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhiliang.accounts.access import GOVERNMENT, OFFICE, is_office, require_roles
+from zhiliang.lib.numbers import plain_decimal
 from zhiliang.lib.planparse import PlanParseError, decode_plan_bytes
 from zhiliang.plans import execution_selectors as sel
 from zhiliang.plans.deadlines import reminders_for
@@ -216,7 +217,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "narrative": report.narrative,
         "version": report.version,
     }
-    initial |= {f"target_{f.target_id}": f.value.normalize() for f in report.figures.all()}
+    initial |= {f"target_{f.target_id}": plain_decimal(f.value) for f in report.figures.all()}
     form = ReportForm(request.POST or None, initial=initial, targets=report.item.targets.all())
     form.fields["period"].disabled = True  # the period identifies the report
     if request.method == "POST" and form.is_valid():

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,6 +40,14 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def plan_year(plan: Plan) -> int | None:
+    """The year a plan is for: the year in its number (渝府办发〔2015〕101号), else its issue year."""
+    match = re.search(r"[〔\[(（](\d{4})[〕\])）]", plan.doc_number)
+    if match:
+        return int(match.group(1))
+    return plan.issued_on.year if plan.issued_on else None
+
+
 @require_roles(GOVERNMENT)
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=pk)
@@ -45,6 +55,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "tree": plan_tree(plan),
         "citywide": has_role(request.user, CITYWIDE_READERS),
+        "annual_year": plan_year(plan),
     }
     return render(request, "plans/plan_detail.html", context)
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from zhiliang.lib.numbers import plain_decimal
 from zhiliang.plans.models.documents import Plan, PlanItem, Target
 
 
@@ -188,7 +189,7 @@ class ReportFigure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.target.text}: {self.value.normalize()}"
+        return f"{self.target.text}: {plain_decimal(self.value)}"
 
 
 def attachment_path(instance: ReportAttachment, filename: str) -> str:

@@ -24,6 +24,7 @@ from zhiliang.accounts.access import OFFICE, has_role, memberships_of
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import Role
 from zhiliang.lib.filetypes import FileTypeError, sniff_upload
+from zhiliang.lib.numbers import plain_decimal
 from zhiliang.lib.periods import PeriodError, check_period, quarter_ends
 from zhiliang.plans.models import (
     DistrictPlan,
@@ -261,7 +262,7 @@ def _report_snapshot(report: ProgressReport) -> dict[str, Any]:
         "narrative": report.narrative,
         "state": report.state,
         "version": report.version,
-        "figures": {str(f.target_id): str(f.value.normalize()) for f in report.figures.all()},
+        "figures": {str(f.target_id): plain_decimal(f.value) for f in report.figures.all()},
     }
 
 

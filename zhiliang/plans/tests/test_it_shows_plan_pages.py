@@ -66,3 +66,9 @@ def test_every_navigation_link_works_for_every_persona(client_as, seed_plan):
 def test_an_outsider_is_told_they_have_no_role(client_as):
     page = client_as("outsider").get("/").content.decode()
     assert "尚未分配任何单位角色" in page
+
+
+def test_the_plan_page_links_to_its_years_annual_report(client_as, seed_plan):
+    page = client_as("office").get(f"/plans/{seed_plan.pk}/").content.decode()
+    assert f"/plans/{seed_plan.pk}/annual/2015/" in page
+    assert client_as("office").get(f"/plans/{seed_plan.pk}/annual/2015/").status_code == 200
