@@ -137,6 +137,33 @@ def measure_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("plans:measure_detail", pk=item.pk)
 
 
+def _save_report(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    organisation: Organisation,
+    item: PlanItem,
+    task: Task | None,
+    period: str,
+) -> Any:
+    """Save a validated report form through the service; None (with a message) if refused."""
+    try:
+        return ex.report_save(
+            organisation=organisation,
+            item=item,
+            task=task,
+            period=period,
+            status=form.cleaned_data["status"],
+            narrative=form.cleaned_data["narrative"],
+            figures=form.figures(),
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ex.ExecutionError as exc:
+        _fail(request, exc)
+        return None
+
+
 def _report_form_context(
     item: PlanItem, organisation: Organisation, task: Task | None, form: ReportForm
 ) -> dict[str, Any]:
@@ -155,23 +182,17 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = ReportForm(request.POST or None, targets=item.targets.all())
     if request.method == "POST" and form.is_valid():
-        try:
-            report = ex.report_save(
-                organisation=organisation,
-                item=item,
-                task=task,
-                period=form.cleaned_data["period"],
-                status=form.cleaned_data["status"],
-                narrative=form.cleaned_data["narrative"],
-                figures=form.figures(),
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-            )
-        except ex.ExecutionError as exc:
-            _fail(request, exc)
-        else:
+        saved = _save_report(
+            request,
+            form,
+            organisation=organisation,
+            item=item,
+            task=task,
+            period=form.cleaned_data["period"],
+        )
+        if saved is not None:
             messages.success(request, _("进展已保存为草稿，请确认后报送。"))
-            return redirect("plans:report_detail", pk=report.pk)
+            return redirect("plans:report_detail", pk=saved.pk)
     return render(
         request, "plans/report_form.html", _report_form_context(item, organisation, task, form)
     )
@@ -221,21 +242,16 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReportForm(request.POST or None, initial=initial, targets=report.item.targets.all())
     form.fields["period"].disabled = True  # the period identifies the report
     if request.method == "POST" and form.is_valid():
-        try:
-            ex.report_save(
-                organisation=report.organisation,
-                item=report.item,
-                task=report.task,
-                period=report.period,  # the period identifies the report; it is not edited
-                status=form.cleaned_data["status"],
-                narrative=form.cleaned_data["narrative"],
-                figures=form.figures(),
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-            )
-        except ex.ExecutionError as exc:
-            _fail(request, exc)
-        else:
+        # The period identifies the report; it is not edited.
+        saved = _save_report(
+            request,
+            form,
+            organisation=report.organisation,
+            item=report.item,
+            task=report.task,
+            period=report.period,
+        )
+        if saved is not None:
             messages.success(request, _("修改已保存。"))
             return redirect("plans:report_detail", pk=report.pk)
     context = _report_form_context(report.item, report.organisation, report.task, form)
