@@ -37,4 +37,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_links": links,
         "user_roles": roles_of(user) if user else frozenset(),
         "demo_data": demo_loaded(),
+        # Citywide pages (main dashboard, target progress, annual report) are linked only for these.
+        "citywide": bool(user is not None and has_role(user, CITYWIDE_READERS)),
     }

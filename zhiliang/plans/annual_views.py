@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
-from zhiliang.accounts.access import GOVERNMENT, require_roles
+from zhiliang.accounts.access import CITYWIDE_READERS, require_roles
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
 from zhiliang.plans.annual import (
@@ -145,7 +145,7 @@ def _filename(summary: AnnualSummary, extension: str) -> str:
     return f"{plan.doc_number or plan.pk}-{summary.year}年度执行情况报告.{extension}"
 
 
-@require_roles(GOVERNMENT)
+@require_roles(CITYWIDE_READERS)
 def annual(request: HttpRequest, plan_id: int, year: int) -> HttpResponse:
     """The year's summary as a printable page, or ``?format=xlsx`` as a workbook."""
     plan, years = _plan_and_year(plan_id, year)
@@ -202,7 +202,7 @@ def annual_pdf_bytes(summary: AnnualSummary, *, generated_on: dt.date) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-@require_roles(GOVERNMENT)
+@require_roles(CITYWIDE_READERS)
 def annual_pdf(request: HttpRequest, plan_id: int, year: int) -> HttpResponse:
     plan, _years = _plan_and_year(plan_id, year)
     day = today()

@@ -316,7 +316,8 @@ def dashboard_districts(request: HttpRequest, plan_id: int) -> HttpResponse:
     return _respond(request, plan, "plans/dashboard_districts.html", tables, export, charts)
 
 
-@require_roles(GOVERNMENT)
+# Figures come from every unit's accepted reports, districts included: citywide readers only.
+@require_roles(CITYWIDE_READERS)
 def dashboard_targets(request: HttpRequest, plan_id: int) -> HttpResponse:
     """Each quantified target: latest accepted figure, share reached, trend."""
     plan = get_object_or_404(Plan, pk=plan_id)

@@ -8,10 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import (
-    CITYWIDE_READERS,
     GOVERNMENT,
     OFFICE,
-    has_role,
     is_office,
     require_roles,
 )
@@ -54,7 +52,6 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "plan": plan,
         "tree": plan_tree(plan),
-        "citywide": has_role(request.user, CITYWIDE_READERS),
         "annual_year": plan_year(plan),
     }
     return render(request, "plans/plan_detail.html", context)

@@ -72,3 +72,13 @@ def test_the_plan_page_links_to_its_years_annual_report(client_as, seed_plan):
     page = client_as("office").get(f"/plans/{seed_plan.pk}/").content.decode()
     assert f"/plans/{seed_plan.pk}/annual/2015/" in page
     assert client_as("office").get(f"/plans/{seed_plan.pk}/annual/2015/").status_code == 200
+
+
+def test_every_link_a_district_officer_is_shown_works(client_as, seed_plan):
+    import re
+
+    client = client_as("district")
+    for page in (f"/plans/{seed_plan.pk}/", f"/plans/{seed_plan.pk}/dashboard/districts/"):
+        html = client.get(page).content.decode()
+        for href in set(re.findall(r'href="(/plans/[^"#?]*)"', html)):
+            assert client.get(href).status_code == 200, (page, href)
