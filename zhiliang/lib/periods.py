@@ -24,8 +24,18 @@ def period_of(day: dt.date, cycle: str) -> str:
     raise PeriodError(f"unknown reporting cycle {cycle!r}")
 
 
+#: Reports are about the years a plan can cover; 0000-01 or 9999-12 are typos.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a period; :class:`PeriodError` for a malformed one."""
+    year_match = re.match(r"^(\d{4})-", period)
+    if year_match and not FIRST_YEAR <= int(year_match[1]) <= LAST_YEAR:
+        raise PeriodError(
+            f"报告期“{period}”的年份应在{FIRST_YEAR}–{LAST_YEAR}之间"
+            f" (the year of period {period!r} must be between {FIRST_YEAR} and {LAST_YEAR})"
+        )
     if m := _MONTH.match(period):
         year, month = int(m[1]), int(m[2])
         return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])

@@ -9,6 +9,7 @@ days of its deadline, and *overdue* after it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from zhiliang.accounts.models import Membership
-from zhiliang.lib.workdays import add_workdays
+from zhiliang.lib.workdays import CalendarUnavailable, add_workdays
 from zhiliang.plans.models import (
     MeasureSchedule,
     PlanItem,
@@ -31,6 +32,20 @@ from zhiliang.plans.models import (
 from zhiliang.registry.models import Organisation
 
 DUE_SOON_WORKDAYS = 5
+logger = logging.getLogger(__name__)
+
+
+def due_soon_horizon(today: dt.date) -> dt.date:
+    """The last deadline that counts as due soon: ``DUE_SOON_WORKDAYS`` working days on.
+
+    Late in December the next year's holidays may not be published yet; then the
+    horizon is 7 calendar days (5 working days never span fewer), so reminders keep
+    coming instead of the cron job failing until the calendar library is upgraded.
+    """
+    try:
+        return add_workdays(today, DUE_SOON_WORKDAYS)
+    except CalendarUnavailable:
+        return today + dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ class Obligation:
             return "complete"
         if self.deadline < today:
             return "overdue"
-        if self.deadline <= add_workdays(today, DUE_SOON_WORKDAYS):
+        if self.deadline <= due_soon_horizon(today):
             return "due_soon"
         return "open"
 
@@ -156,9 +171,14 @@ def reminders_email(*, limit: int = 200) -> int:
                 )
             )
             if emails:
-                send_mail(
-                    f"[质量治理平台] {reminder.get_kind_display()}", reminder.message, None, emails
-                )
+                subject = f"[质量治理平台] {reminder.get_kind_display()}"
+                try:
+                    send_mail(subject, reminder.message, None, emails)
+                except OSError:
+                    # Mail server down: release the claim so a later run retries it.
+                    logger.warning("reminder %s not e-mailed", reminder.pk, exc_info=True)
+                    Reminder.objects.filter(pk=reminder.pk).update(emailed_at=None)
+                    continue
                 sent += 1
     return sent
 

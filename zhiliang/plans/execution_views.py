@@ -137,6 +137,13 @@ def measure_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("plans:measure_detail", pk=item.pk)
 
 
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
 def _save_report(
     request: HttpRequest,
     form: ReportForm,
@@ -157,7 +164,8 @@ def _save_report(
             narrative=form.cleaned_data["narrative"],
             figures=form.figures(),
             actor=request.user,
-            expected_version=form.cleaned_data["version"],
+            # 0 for a new report: if someone created it meanwhile, the service refuses.
+            expected_version=form.cleaned_data["version"] or 0,
         )
     except ex.ExecutionError as exc:
         _fail(request, exc)
@@ -269,7 +277,7 @@ def report_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             ex.report_submit(
                 report=report,
                 actor=request.user,
-                expected_version=int(request.POST.get("version") or report.version),
+                expected_version=_int_or_none(request.POST.get("version")) or -1,
             )
             messages.success(request, _("已报送质量办审核。"))
         elif action == "return":

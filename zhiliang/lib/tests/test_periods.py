@@ -34,3 +34,9 @@ def test_the_period_must_match_the_cycle():
 
 def test_quarter_ends_between_dates():
     assert quarter_ends(D(2015, 7, 1), D(2015, 12, 31)) == [D(2015, 9, 30), D(2015, 12, 31)]
+
+
+@pytest.mark.parametrize("bad", ["0000-01", "9999-12", "1999-Q4"])
+def test_it_refuses_impossible_years(bad):
+    with pytest.raises(PeriodError, match="年份应在"):
+        period_bounds(bad)

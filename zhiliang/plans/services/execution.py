@@ -299,8 +299,9 @@ def report_save(
 ) -> ProgressReport:
     """Create or update a draft (or returned) report.
 
-    ``expected_version`` is the version the user's form was built from; a report
-    saved by someone else in between is refused, never overwritten.
+    ``expected_version`` is the version the user's form was built from (0 for a
+    new report); a report saved or created by someone else in between is refused,
+    never overwritten. Pages always pass it; ``None`` skips the check (scripts).
     """
     if not _acts_for(actor, organisation):
         raise PermissionDenied

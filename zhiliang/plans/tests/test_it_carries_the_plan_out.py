@@ -336,3 +336,14 @@ def test_a_district_adds_its_own_units_and_gives_them_tasks(scheduled, seed_plan
         actor=users["district"],
     )
     assert report.organisation == unit
+
+
+def test_two_people_creating_the_same_report_do_not_overwrite_each_other(
+    scheduled, users, client_as
+):
+    url = f"/plans/measures/{scheduled.pk}/report/?organisation=cq-zjj"
+    form = {"period": "2015-07", "status": "in_progress", "narrative": "甲先保存", "version": ""}
+    client_as("department").post(url, form)
+    response = client_as("office").post(url, {**form, "narrative": "乙后保存"}, follow=True)
+    assert "已被他人修改" in response.content.decode()
+    assert ProgressReport.objects.get().narrative == "甲先保存"
