@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from zhiliang.accounts.audit import audit_record
-from zhiliang.accounts.models import Membership
+from zhiliang.accounts.models import Membership, Role
 
 
 @transaction.atomic
@@ -22,6 +22,13 @@ def user_create(*, username: str, password: str, actor: Any, email: str = "") ->
 def membership_grant(
     *, user: Any, organisation: Any, role: str, actor: Any, reason: str = ""
 ) -> Membership:
+    # A district officer's scope is their district's division; anywhere else the
+    # role would read as "sees this organisation's district", which is meaningless.
+    if role == Role.DISTRICT_OFFICER and organisation.kind != "district":
+        raise ValueError(
+            f"区县工作人员角色只能授予区县政府，“{organisation.name}”不是 "
+            "(the district officer role belongs to a district government)"
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, role=role
     )

@@ -20,6 +20,17 @@ def organisations_acted_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(Q(pk__in=own) | Q(parent_id__in=districts))
 
 
+def tasks_visible_to(user: Any) -> QuerySet[Task]:
+    """Municipal tasks are visible to government staff; a district's tasks only to
+    citywide readers and that district."""
+    qs = Task.objects.select_related("owner", "district_plan__district")
+    if has_role(user, OFFICE | {Role.DEPARTMENT_OFFICER, Role.INSPECTOR}):
+        return qs
+    return qs.filter(
+        Q(district_plan__isnull=True) | Q(district_plan__district__in=organisations_acted_for(user))
+    )
+
+
 def reports_visible_to(user: Any) -> QuerySet[ProgressReport]:
     """Reports are not public: the office sees all, others their own units' reports."""
     qs = ProgressReport.objects.select_related("organisation", "item__plan", "task")

@@ -65,7 +65,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item,
         "schedule": schedule,
         "milestones": item.milestones.all(),
-        "tasks": item.tasks.select_related("owner", "district_plan__district"),
+        "tasks": sel.tasks_visible_to(request.user).filter(item=item),
         "reports": sel.measure_reports(item, request.user),
         "reporters": sel.reporters_for(item, request.user),
         "office": office,
@@ -183,7 +183,7 @@ def report_new(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(PlanItem, pk=pk, is_leaf=True)
     organisation = get_object_or_404(Organisation, key=request.GET.get("organisation", ""))
     task_id = request.GET.get("task")
-    task = get_object_or_404(Task, pk=task_id, item=item) if task_id else None
+    task = get_object_or_404(Task, pk=_int_or_none(task_id), item=item) if task_id else None
     if organisation not in sel.organisations_acted_for(request.user) and not is_office(
         request.user
     ):
@@ -371,36 +371,32 @@ def district_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请填写实施方案名称。"))
         return redirect("plans:district_plan_list", pk=plan.pk)
-    source_text, source_name = "", ""
     upload = form.cleaned_data.get("file")
+    title = form.cleaned_data["title"]
     try:
         if upload:
-            source_text, source_name = decode_plan_bytes(upload.read()), upload.name
-        district_plan = ex.district_plan_create(
-            district=district,
-            plan=plan,
-            title=form.cleaned_data["title"],
-            actor=request.user,
-            source_name=source_name,
-            source_text=source_text,
-        )
+            district_plan, tasks, skipped = ex.district_plan_create_from_document(
+                district=district,
+                plan=plan,
+                title=title,
+                actor=request.user,
+                source_name=upload.name,
+                source_text=decode_plan_bytes(upload.read()),
+            )
+        else:
+            district_plan = ex.district_plan_create(
+                district=district, plan=plan, title=title, actor=request.user
+            )
     except (ex.ExecutionError, PlanParseError) as exc:
         _fail(request, exc)
         return redirect("plans:district_plan_list", pk=plan.pk)
     messages.success(request, _("实施方案已创建，请逐项分解任务。"))
-    if source_text:
-        try:
-            tasks, skipped = ex.district_plan_tasks_from_document(
-                district_plan=district_plan, actor=request.user
+    if upload:
+        messages.info(request, _("已从原文生成 %(n)d 项任务。") % {"n": len(tasks)})
+        if skipped:
+            messages.warning(
+                request, _("以下条目未生成任务：%(items)s") % {"items": "；".join(skipped)}
             )
-        except ex.ExecutionError as exc:
-            _fail(request, exc)
-        else:
-            messages.info(request, _("已从原文生成 %(n)d 项任务。") % {"n": len(tasks)})
-            if skipped:
-                messages.warning(
-                    request, _("以下条目未生成任务：%(items)s") % {"items": "；".join(skipped)}
-                )
     return redirect("plans:district_plan_detail", pk=district_plan.pk)
 
 
@@ -456,7 +452,7 @@ def publication(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(Plan, pk=pk)
     if request.method == "POST":
         responsibility = get_object_or_404(
-            Responsibility, pk=request.POST.get("responsibility"), item__plan=plan
+            Responsibility, pk=_int_or_none(request.POST.get("responsibility")), item__plan=plan
         )
         try:
             if "unpublish" in request.POST:

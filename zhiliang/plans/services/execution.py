@@ -45,6 +45,9 @@ ERR_TASK_AFTER_MEASURE = gettext_noop("任务时限 %(task)s 晚于措施“%(it
 ERR_TASKS_AFTER_DEADLINE = gettext_noop(
     "已有任务的时限晚于新的措施时限：%(tasks)s。请先调整这些任务。"
 )
+ERR_MILESTONES_AFTER_DEADLINE = gettext_noop(
+    "已有进度节点晚于新的措施时限：%(milestones)s。请先调整这些节点。"
+)
 ERR_MILESTONE_AFTER_DEADLINE = gettext_noop("节点日期 %(due)s 晚于措施时限 %(deadline)s。")
 ERR_NOT_IN_DISTRICT = gettext_noop("责任单位“%(owner)s”不属于%(district)s。")
 ERR_DISTRICT_PLAN_EXISTS = gettext_noop("%(district)s已有该方案的实施方案。")
@@ -103,6 +106,14 @@ def schedule_set(
     _require_office(actor)
     if not item.is_leaf:
         raise ExecutionError(_(ERR_NOT_A_MEASURE) % {"item": f"{item.label}{item.title}"})
+    late_milestones = list(
+        Milestone.objects.filter(item=item, due_on__gt=deadline).order_by("due_on")
+    )
+    if late_milestones:
+        raise ExecutionError(
+            _(ERR_MILESTONES_AFTER_DEADLINE)
+            % {"milestones": "；".join(f"{m.title}（{_fmt(m.due_on)}）" for m in late_milestones)}
+        )
     late = list(Task.objects.filter(item=item, deadline__gt=deadline).order_by("deadline"))
     if late:
         raise ExecutionError(
@@ -276,11 +287,17 @@ def _clean_figures(item: PlanItem, figures: dict[int, Any]) -> dict[int, Decimal
         if target is None:
             raise ExecutionError(_(ERR_TARGET_NOT_OF_MEASURE) % {"target": target_id})
         try:
-            clean[target.pk] = Decimal(str(raw).replace(",", "").strip())
+            value = Decimal(str(raw).replace(",", "").strip())
         except InvalidOperation:
-            raise ExecutionError(
-                _(ERR_BAD_FIGURE) % {"target": target.text, "value": raw}
-            ) from None
+            value = Decimal("NaN")
+        # Finite, at most 16 integer digits and 4 decimals (the column), not rounded silently.
+        if (
+            not value.is_finite()
+            or abs(value) >= Decimal("1e16")
+            or value != value.quantize(Decimal("0.0001"))
+        ):
+            raise ExecutionError(_(ERR_BAD_FIGURE) % {"target": target.text, "value": raw})
+        clean[target.pk] = value
     return clean
 
 
@@ -556,8 +573,8 @@ def district_unit_create(*, district: Organisation, name: str, actor: Any) -> Or
     if not _acts_for(actor, district):
         raise PermissionDenied
     name = name.strip()
-    if not name:
-        raise ExecutionError(_("请填写单位名称。"))
+    if not name or len(name) > 128:
+        raise ExecutionError(_("请填写单位名称（不超过128字）。"))
     if Organisation.objects.filter(name=name).exists():
         raise ExecutionError(_(ERR_UNIT_NAME_TAKEN) % {"name": name})
     key = f"{district.key}-u{Organisation.objects.filter(parent=district).count() + 1}"
@@ -579,3 +596,27 @@ def district_unit_create(*, district: Organisation, name: str, actor: Any) -> Or
         after={"name": name, "district": district.name},
     )
     return unit
+
+
+@transaction.atomic
+def district_plan_create_from_document(
+    *,
+    district: Organisation,
+    plan: Plan,
+    title: str,
+    actor: Any,
+    source_name: str,
+    source_text: str,
+) -> tuple[DistrictPlan, list[Task], list[str]]:
+    """Create a district plan from an uploaded document and its tasks, all or nothing:
+    a document the parser cannot read leaves no empty plan behind."""
+    district_plan = district_plan_create(
+        district=district,
+        plan=plan,
+        title=title,
+        actor=actor,
+        source_name=source_name,
+        source_text=source_text,
+    )
+    tasks, skipped = district_plan_tasks_from_document(district_plan=district_plan, actor=actor)
+    return district_plan, tasks, skipped

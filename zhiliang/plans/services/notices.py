@@ -40,6 +40,7 @@ ERR_NOT_AN_ADDRESSEE = gettext_noop(
     "“%(org)s”不能作为督办对象：督办通知主送市级部门、区县政府等具体单位。"
 )
 ERR_TASK_NOT_OF_MEASURE = gettext_noop("任务“%(task)s”不属于措施“%(item)s”。")
+ERR_TASK_NOT_THEIRS = gettext_noop("任务“%(task)s”不是%(org)s的任务。")
 ERR_EMPTY_REPLY = gettext_noop("请填写反馈内容。")
 ERR_ALREADY_REPLIED = gettext_noop("该督办通知已于 %(date)s 反馈，不能重复反馈。")
 ERR_NUMBER_CONTENDED = gettext_noop("督办通知编号分配冲突，请稍后重试；通知未印发。")
@@ -111,6 +112,10 @@ def notice_issue(
         raise ExecutionError(_(ERR_NOT_AN_ADDRESSEE) % {"org": organisation.name})
     if task is not None and task.item_id != item.pk:
         raise ExecutionError(_(ERR_TASK_NOT_OF_MEASURE) % {"task": task.title, "item": measure})
+    if task is not None and task.owner_id != organisation.pk:
+        raise ExecutionError(
+            _(ERR_TASK_NOT_THEIRS) % {"task": task.title, "org": organisation.name}
+        )
     facts = facts.strip()
     if not facts:
         raise ExecutionError(_(ERR_EMPTY_FACTS))

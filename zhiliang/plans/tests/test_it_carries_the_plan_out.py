@@ -347,3 +347,78 @@ def test_two_people_creating_the_same_report_do_not_overwrite_each_other(
     response = client_as("office").post(url, {**form, "narrative": "乙后保存"}, follow=True)
     assert "已被他人修改" in response.content.decode()
     assert ProgressReport.objects.get().narrative == "甲先保存"
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "sNaN", "1e30", "0.00001", "三千"])
+def test_impossible_figures_are_refused(scheduled, users, raw):
+    target = scheduled.targets.get()
+    with pytest.raises(ex.ExecutionError, match="不是有效数字"):
+        _report(scheduled, users, figures={target.pk: raw})
+    assert ProgressReport.objects.count() == 0
+
+
+def test_odd_ids_and_names_get_answers_not_errors(scheduled, seed_plan, users, client_as):
+    office = client_as("office")
+    assert (
+        office.get(
+            f"/plans/measures/{scheduled.pk}/report/?organisation=cq-zjj&task=abc"
+        ).status_code
+        == 404
+    )
+    assert (
+        office.post(f"/plans/{seed_plan.pk}/publication/", {"responsibility": "abc"}).status_code
+        == 404
+    )
+    with pytest.raises(ex.ExecutionError, match="不超过128字"):
+        ex.district_unit_create(
+            district=_org("district-500103"), name="区" * 400, actor=users["district"]
+        )
+    report = _report(scheduled, users)
+    response = client_as("department").post(
+        f"/plans/reports/{report.pk}/submit/", {"version": "abc"}, follow=True
+    )
+    assert "已被他人修改" in response.content.decode()
+
+
+def test_an_unreadable_upload_leaves_no_empty_district_plan(seed_plan, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhiliang.plans.models import DistrictPlan
+
+    upload = SimpleUploadedFile(
+        "p.txt", "只是一段话，不是方案。".encode(), content_type="text/plain"
+    )
+    response = client_as("district").post(
+        f"/plans/{seed_plan.pk}/district-plans/new/",
+        {"district": "district-500103", "title": "渝中区实施方案", "file": upload},
+        follow=True,
+    )
+    assert '<li class="error">' in response.content.decode()
+    assert DistrictPlan.objects.count() == 0
+
+
+def test_a_district_does_not_see_another_districts_tasks_on_a_measure(
+    scheduled, seed_plan, users, client_as
+):
+    yuzhong = _org("district-500103")
+    plan = ex.district_plan_create(
+        district=yuzhong, plan=seed_plan, title="渝中区实施方案", actor=users["district"]
+    )
+    ex.task_create(
+        item=scheduled,
+        title="渝中区的秘密任务",
+        owner=yuzhong,
+        deadline=D(2015, 11, 30),
+        actor=users["district"],
+        district_plan=plan,
+    )
+    url = f"/plans/measures/{scheduled.pk}/"
+    assert "渝中区的秘密任务" in client_as("district").get(url).content.decode()
+    assert "渝中区的秘密任务" in client_as("office").get(url).content.decode()
+    assert "渝中区的秘密任务" not in client_as("other_district").get(url).content.decode()
+
+
+def test_a_deadline_cannot_move_before_its_milestones(scheduled, users):
+    ex.milestone_add(item=scheduled, due_on=D(2015, 12, 15), title="年底前完成培训", actor=users["office"])
+    with pytest.raises(ex.ExecutionError, match="年底前完成培训"):
+        ex.schedule_set(item=scheduled, deadline=D(2015, 11, 30), reporting_cycle="monthly", actor=users["office"])

@@ -484,3 +484,26 @@ def test_a_replied_notice_prints_the_reply_on_its_own_page(client_as, three_noti
     assert last.startswith(f"反馈情况督办通知：渝质督〔2015〕2号反馈单位：{unit}反馈日期")
     assert "反馈日期：2015年10月12日" in last
     assert "已组织专项培训。完成率提高到80%。" in last
+
+
+def test_a_notice_cannot_cite_another_units_task(seed_plan, users):
+    import datetime as dt
+
+    from zhiliang.plans.models import PlanItem
+    from zhiliang.plans.services import execution as ex
+    from zhiliang.plans.services.notices import notice_issue
+    from zhiliang.registry.models import Organisation
+
+    item = PlanItem.objects.get(plan=seed_plan, label="（二）")
+    ex.schedule_set(item=item, deadline=dt.date(2030, 12, 31), reporting_cycle="monthly", actor=users["office"])
+    rsj = Organisation.objects.get(key="cq-rsj")
+    task = ex.task_create(item=item, title="技师培训", owner=rsj, deadline=dt.date(2030, 6, 30), actor=users["office"])
+    with pytest.raises(ex.ExecutionError, match="不是"):
+        notice_issue(
+            organisation=Organisation.objects.get(key="cq-zjj"),
+            item=item,
+            task=task,
+            facts="进度滞后",
+            reply_due=dt.date(2030, 1, 10),
+            actor=users["office"],
+        )

@@ -87,13 +87,17 @@ def test_email_is_sent_once_when_configured(scheduled, users, settings):
 
 def test_the_reminder_run_survives_a_year_whose_holidays_are_not_published(seed_plan, users):
     item = PlanItem.objects.get(plan=seed_plan, label="（二）")
-    ex.schedule_set(item=item, deadline=D(2027, 1, 4), reporting_cycle="monthly", actor=users["office"])
+    ex.schedule_set(
+        item=item, deadline=D(2027, 1, 4), reporting_cycle="monthly", actor=users["office"]
+    )
     # 2026-12-28 + 5 working days reaches into 2027, which chinesecalendar 1.11 lacks.
     assert reminders_generate(today=D(2026, 12, 28)) == 4
     assert set(Reminder.objects.values_list("kind", flat=True)) == {"due_soon"}
 
 
-def test_a_mail_failure_leaves_the_reminder_for_the_next_run(scheduled, users, settings, monkeypatch):
+def test_a_mail_failure_leaves_the_reminder_for_the_next_run(
+    scheduled, users, settings, monkeypatch
+):
     users["department"].email = "zjj@example.gov.cn"
     users["department"].save()
     reminders_generate(today=D(2015, 10, 12))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from zhiliang.accounts.models import Role
 from zhiliang.accounts.services import membership_grant, user_create
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             p.add_argument("--role", required=True, choices=Role.values)
             p.add_argument("--reason", default="")
 
+    @transaction.atomic  # a refused role leaves no user without it
     def handle(self, *args: Any, **options: Any) -> None:
         org = _organisation(options["organisation"])
         User = get_user_model()
@@ -49,7 +51,14 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 raise CommandError(f"用户“{username}”不存在 (no such user)")
-        membership_grant(
-            user=user, organisation=org, role=options["role"], actor=None, reason=options["reason"]
-        )
+        try:
+            membership_grant(
+                user=user,
+                organisation=org,
+                role=options["role"],
+                actor=None,
+                reason=options["reason"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"{username}: {options['role']} @ {org.name}")
