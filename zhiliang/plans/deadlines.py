@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from zhiliang.accounts.models import Membership
+from zhiliang.lib.periods import period_bounds, period_of
 from zhiliang.lib.workdays import CalendarUnavailable, add_workdays
 from zhiliang.plans.models import (
     MeasureSchedule,
@@ -120,12 +121,49 @@ def _message(ob: Obligation, kind: str) -> str:
     return f"“{what}”将于 {ob.deadline:%Y-%m-%d} 到期。"
 
 
+def _report_due_reminders(today: dt.date) -> list[Reminder]:
+    """A unit that owes a measure or task and has not submitted its report for the
+    period that just ended (by the measure's reporting cycle) is reminded to."""
+    cycles = dict(MeasureSchedule.objects.values_list("item_id", "reporting_cycle"))
+    obs = [ob for ob in obligations() if not ob.complete]
+    periods = {}
+    for ob in obs:
+        first_of_current = period_bounds(period_of(today, cycles[ob.item.pk]))[0]
+        last = first_of_current - dt.timedelta(days=1)
+        if last <= ob.deadline:
+            periods[ob] = period_of(last, cycles[ob.item.pk])
+    handed_in = set(
+        ProgressReport.objects.filter(
+            period__in=set(periods.values()),
+            state__in=[ProgressReport.State.SUBMITTED, ProgressReport.State.ACCEPTED],
+        ).values_list("organisation_id", "item_id", "task_id", "period")
+    )
+    out = []
+    for ob, period in periods.items():
+        task_id = ob.task.pk if ob.task else None
+        if (ob.organisation.pk, ob.item.pk, task_id, period) in handed_in:
+            continue
+        what = ob.task.title if ob.task else f"{ob.item.label}{ob.item.title}"
+        out.append(
+            Reminder(
+                key=f"report_due:{ob.organisation.pk}:{ob.item.pk}:{task_id or 0}:{period}",
+                kind=Reminder.Kind.REPORT_DUE,
+                organisation=ob.organisation,
+                item=ob.item,
+                task=ob.task,
+                due_on=today,
+                message=f"请报送“{what}”{period}的工作进展。",
+            )
+        )
+    return out
+
+
 def reminders_generate(*, today: dt.date) -> int:
     """Create the reminders due today; running it again (even concurrently) adds none.
 
     The unique ``key`` makes the insert idempotent: cron may call this every minute.
     """
-    wanted = []
+    wanted = _report_due_reminders(today)
     for ob in obligations():
         state = ob.state(today)
         if state not in ("overdue", "due_soon"):
@@ -189,3 +227,8 @@ def reminders_for(user: Any) -> Any:
     return Reminder.objects.filter(organisation_id__in=orgs, read_at=None).select_related(
         "item", "task"
     )
+
+
+def reminder_mark_read(*, reminder: Reminder) -> None:
+    # A reminder is a notification, not governance data: no audit entry.
+    Reminder.objects.filter(pk=reminder.pk, read_at=None).update(read_at=timezone.now())

@@ -16,7 +16,7 @@ from zhiliang.accounts.access import GOVERNMENT, OFFICE, is_office, require_role
 from zhiliang.lib.numbers import plain_decimal
 from zhiliang.lib.planparse import PlanParseError, decode_plan_bytes
 from zhiliang.plans import execution_selectors as sel
-from zhiliang.plans.deadlines import reminders_for
+from zhiliang.plans.deadlines import reminder_mark_read, reminders_for
 from zhiliang.plans.execution_forms import (
     AttachmentForm,
     DistrictPlanForm,
@@ -483,3 +483,14 @@ def publication(request: HttpRequest, pk: int) -> HttpResponse:
         "plans/publication.html",
         {"plan": plan, "rows": rows, "statuses": ResponsibilityPublication.Status.choices},
     )
+
+
+@require_POST
+@require_roles(GOVERNMENT)
+def reminder_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dismiss one of the user's own reminders (others' are not found)."""
+    reminder = reminders_for(request.user).filter(pk=pk).first()
+    if reminder is None:
+        raise Http404
+    reminder_mark_read(reminder=reminder)
+    return redirect("home")

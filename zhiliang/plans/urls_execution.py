@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/district-plans/new/", v.district_plan_new, name="district_plan_new"),
     path("district-plans/<int:pk>/", v.district_plan_detail, name="district_plan_detail"),
     path("<int:pk>/publication/", v.publication, name="publication"),
+    path("reminders/<int:pk>/read/", v.reminder_read, name="reminder_read"),
 ]

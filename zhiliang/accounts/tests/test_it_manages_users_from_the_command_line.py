@@ -43,5 +43,7 @@ def test_the_district_officer_role_belongs_to_a_district(registry):
     from django.contrib.auth import get_user_model
 
     with pytest.raises(CommandError, match="区县政府"):
-        call_command("user", "add", "x", "--organisation", "重庆市人民政府", "--role", "district_officer")
+        call_command(
+            "user", "add", "x", "--organisation", "重庆市人民政府", "--role", "district_officer"
+        )
     assert not get_user_model().objects.filter(username="x").exists()

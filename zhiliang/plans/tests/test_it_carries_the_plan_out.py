@@ -419,6 +419,13 @@ def test_a_district_does_not_see_another_districts_tasks_on_a_measure(
 
 
 def test_a_deadline_cannot_move_before_its_milestones(scheduled, users):
-    ex.milestone_add(item=scheduled, due_on=D(2015, 12, 15), title="年底前完成培训", actor=users["office"])
+    ex.milestone_add(
+        item=scheduled, due_on=D(2015, 12, 15), title="年底前完成培训", actor=users["office"]
+    )
     with pytest.raises(ex.ExecutionError, match="年底前完成培训"):
-        ex.schedule_set(item=scheduled, deadline=D(2015, 11, 30), reporting_cycle="monthly", actor=users["office"])
+        ex.schedule_set(
+            item=scheduled,
+            deadline=D(2015, 11, 30),
+            reporting_cycle="monthly",
+            actor=users["office"],
+        )

@@ -495,9 +495,13 @@ def test_a_notice_cannot_cite_another_units_task(seed_plan, users):
     from zhiliang.registry.models import Organisation
 
     item = PlanItem.objects.get(plan=seed_plan, label="（二）")
-    ex.schedule_set(item=item, deadline=dt.date(2030, 12, 31), reporting_cycle="monthly", actor=users["office"])
+    ex.schedule_set(
+        item=item, deadline=dt.date(2030, 12, 31), reporting_cycle="monthly", actor=users["office"]
+    )
     rsj = Organisation.objects.get(key="cq-rsj")
-    task = ex.task_create(item=item, title="技师培训", owner=rsj, deadline=dt.date(2030, 6, 30), actor=users["office"])
+    task = ex.task_create(
+        item=item, title="技师培训", owner=rsj, deadline=dt.date(2030, 6, 30), actor=users["office"]
+    )
     with pytest.raises(ex.ExecutionError, match="不是"):
         notice_issue(
             organisation=Organisation.objects.get(key="cq-zjj"),
