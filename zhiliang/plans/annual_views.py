@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from zhiliang.accounts.access import CITYWIDE_READERS, require_roles
+from zhiliang.lib.numbers import cell_number, chinese_date
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
 from zhiliang.plans.annual import (
@@ -45,20 +46,8 @@ def _plan_and_year(plan_id: int, year: int) -> tuple[Plan, range]:
     return plan, years
 
 
-def chinese_date(day: dt.date) -> str:
-    """A date as official documents write it (GB/T 9704-2012 7.3.5.1): 2015年12月31日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def plain_number(value: Decimal | None) -> int | float | None:
-    """A decimal as the number people expect in a cell: 5000, not 5000.0000."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 def _number_text(value: Decimal | None) -> str:
-    number = plain_number(value)
+    number = cell_number(value)
     return MISSING if number is None else str(number)
 
 
@@ -120,9 +109,9 @@ def annual_workbook(summary: AnnualSummary) -> bytes:
             [
                 f"{t.target.item.label}{t.target.item.title}",
                 t.target.text,
-                plain_number(t.target.value),
+                cell_number(t.target.value),
                 t.target.unit,
-                plain_number(t.best),
+                cell_number(t.best),
                 t.verdict_label,
             ]
             for t in summary.targets

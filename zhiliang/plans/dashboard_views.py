@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -27,6 +26,7 @@ from zhiliang.accounts.access import (
     require_roles,
 )
 from zhiliang.exports import xlsx_response
+from zhiliang.lib.numbers import cell_number
 from zhiliang.lib.svgcharts import bar_chart, line_chart
 from zhiliang.plans.dashboards import (
     MeasureCompletion,
@@ -102,13 +102,6 @@ def _export_key(request: HttpRequest, keys: Sequence[str]) -> str | None:
 
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _number(value: Decimal | None) -> int | float | None:
-    """A decimal as the plain number people expect in a cell: 5000, not 5000.0000."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # reverse() costs ~50 µs; a 700-row table names the same few plans and units.
@@ -344,10 +337,10 @@ def dashboard_targets(request: HttpRequest, plan_id: int) -> HttpResponse:
                     p.target.item.label,
                     Link(p.target.text, f"#target-{p.target.pk}"),
                     p.target.get_comparator_display(),
-                    _number(p.target.value),
+                    cell_number(p.target.value),
                     p.target.unit,
                     p.latest_period,
-                    _number(p.latest),
+                    cell_number(p.latest),
                     _percent(p.share),
                     None if p.met is None else (yes if p.met else no),
                 ]
@@ -359,7 +352,7 @@ def dashboard_targets(request: HttpRequest, plan_id: int) -> HttpResponse:
             _("目标各期完成值"),
             [_("编号"), _("目标原文"), _("报告期"), _("完成值")],
             [
-                [p.target.item.label, p.target.text, period, _number(value)]
+                [p.target.item.label, p.target.text, period, cell_number(value)]
                 for p in progress
                 for period, value in p.trend
             ],

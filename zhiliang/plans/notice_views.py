@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
 
 from django import forms
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from weasyprint import HTML
 
 from zhiliang.accounts.access import GOVERNMENT, OFFICE, is_office, require_roles
+from zhiliang.lib.numbers import chinese_date
 from zhiliang.lib.workdays import CalendarUnavailable
 from zhiliang.plans.models import PlanItem, SupervisionNotice, Task
 from zhiliang.plans.services.execution import ExecutionError
@@ -85,11 +85,6 @@ class ReplyForm(forms.Form):
 def _visible_notice(request: HttpRequest, pk: int) -> SupervisionNotice:
     # 404, not 403: a unit need not learn which other units were supervised.
     return get_object_or_404(notices_visible_to(request.user), pk=pk)
-
-
-def _chinese_date(day: dt.date) -> str:
-    """成文日期 as GB/T 9704-2012 7.3.5.1 writes it: Arabic numerals, no leading zeros."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @require_roles(GOVERNMENT)
@@ -203,13 +198,11 @@ def notice_pdf_bytes(notice: SupervisionNotice) -> bytes:
                 "plan": notice.item.plan,
                 "facts": _paragraphs(notice.facts),
                 "reply": _paragraphs(notice.reply_text),
-                "issued_on": _chinese_date(issued_on),
-                "reply_due": _chinese_date(notice.reply_due),
-                "task_deadline": _chinese_date(notice.task.deadline) if notice.task else "",
+                "issued_on": chinese_date(issued_on),
+                "reply_due": chinese_date(notice.reply_due),
+                "task_deadline": chinese_date(notice.task.deadline) if notice.task else "",
                 "replied_on": (
-                    _chinese_date(timezone.localdate(notice.replied_at))
-                    if notice.replied_at
-                    else ""
+                    chinese_date(timezone.localdate(notice.replied_at)) if notice.replied_at else ""
                 ),
             },
         )
