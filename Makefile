@@ -43,7 +43,8 @@ test-sqlite: setup
 test-postgres: setup
 	@echo "== tests on PostgreSQL =="
 	@url=$$(bash scripts/pg.sh start) && test -n "$$url" && \
-		DATABASE_URL="$$url" ZHILIANG_EXPECT_DB=postgresql $(PY) -m pytest -p no:cacheprovider -m "not browser"
+		DATABASE_URL="$$url" ZHILIANG_EXPECT_DB=postgresql $(PY) -m pytest -p no:cacheprovider -m "not browser"; \
+		status=$$?; bash scripts/pg.sh stop >/dev/null; exit $$status
 
 test: setup lint test-sqlite test-postgres
 
