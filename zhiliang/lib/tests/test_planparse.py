@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from zhiliang.lib.planparse import PlanParseError, decode_plan_bytes, parse_plan, read_plan_file
+from zhiliang.lib.tests.plan_helpers import _header, _parse_fixture, _rows
 
 HERE = Path(__file__).resolve().parent
 PLANS = HERE / "fixtures" / "plans"
@@ -16,38 +17,6 @@ PLANS = HERE / "fixtures" / "plans"
 SEED_IN_REPO = HERE.parents[1] / "plans" / "data" / "chongqing-2015-quality-plan.txt"
 SEED_SHARED = HERE.parents[3].parent / "shared" / "seed" / "chongqing-2015-quality-plan.txt"
 SEED = SEED_IN_REPO if SEED_IN_REPO.exists() else SEED_SHARED
-
-Row = tuple[str, int, str, list[str], str | None, bool, list[tuple[Any, ...]]]
-
-
-def _rows(items: list[dict[str, Any]], path: str = "") -> list[Row]:
-    """Every node as (path, number, title, departments, lead, open_ended, targets)."""
-    rows: list[Row] = []
-    for node in items:
-        here = path + node["label"]
-        targets = [(t["text"], t["value"], t["unit"], t["comparator"]) for t in node["targets"]]
-        rows.append(
-            (
-                here,
-                node["number"],
-                node["title"],
-                node["departments"],
-                node["lead"],
-                node["open_ended"],
-                targets,
-            )
-        )
-        rows += _rows(node["children"], here)
-    return rows
-
-
-def _header(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "items"}
-
-
-def _parse_fixture(name: str) -> dict[str, Any]:
-    return parse_plan(read_plan_file(PLANS / name))
-
 
 # ---------------------------------------------------------------- the seed
 
