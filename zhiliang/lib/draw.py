@@ -78,11 +78,9 @@ def draw(
         )
         keyed = []
         for c in pool:
-            w = (
-                weights.get(c.risk_class, UNCLASSIFIED_WEIGHT)
-                if c.risk_class
-                else UNCLASSIFIED_WEIGHT
-            )
+            if c.risk_class is not None and c.risk_class not in weights:
+                raise ValueError(f"{c.key}: unknown risk class {c.risk_class!r}")
+            w = weights[c.risk_class] if c.risk_class is not None else UNCLASSIFIED_WEIGHT
             keyed.append((rng.random() ** (1.0 / w), c.key))
         keyed.sort(reverse=True)
         quota = quotas[stratum]

@@ -58,3 +58,5 @@ def test_bad_configuration_is_refused():
         draw(POOL, QUOTAS, seed=1, class_weights={"A": 0})
     with pytest.raises(ValueError):
         draw(POOL, {"C34|500103": -1}, seed=1)
+    with pytest.raises(ValueError, match="unknown risk class 'E'"):
+        draw([Candidate("X", "s", "E")], {"s": 1}, seed=1)
