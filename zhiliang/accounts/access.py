@@ -63,6 +63,26 @@ def organisations_of(user: Any, roles: frozenset[str] | None = None) -> list[Any
     return [m.organisation for m in memberships_of(user) if roles is None or m.role in roles]
 
 
+def acts_for(user: Any, organisation: Any) -> bool:
+    """Whether the user may write for an organisation: office staff for anyone; others
+    for organisations they hold a role in, and district officers also for the units
+    inside their district (whose parent is the district government)."""
+    if is_office(user):
+        return True
+    for m in memberships_of(user):
+        if m.organisation_id == organisation.pk:
+            return True
+        if m.role == Role.DISTRICT_OFFICER and organisation.parent_id == m.organisation_id:
+            return True
+    return False
+
+
+def require_office(user: Any) -> None:
+    """For services: only the quality office (and system admins) may do this."""
+    if not is_office(user):
+        raise PermissionDenied
+
+
 def require_roles(roles: frozenset[str]) -> Callable[..., Any]:
     """View decorator: anonymous users go to the login page, others without a role get 403."""
 

@@ -31,9 +31,9 @@ from zhiliang.plans.models import (
     MeasureSchedule,
     Plan,
     PlanItem,
+    ProgressReport,
     ReportAttachment,
     Responsibility,
-    ResponsibilityPublication,
     Task,
 )
 from zhiliang.plans.services import execution as ex
@@ -481,7 +481,7 @@ def publication(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "plans/publication.html",
-        {"plan": plan, "rows": rows, "statuses": ResponsibilityPublication.Status.choices},
+        {"plan": plan, "rows": rows, "statuses": ProgressReport.Status.choices},
     )
 
 

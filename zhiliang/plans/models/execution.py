@@ -282,16 +282,11 @@ class ResponsibilityPublication(models.Model):
     """A line of a department's public 责任清单 (S2): which responsibility the office
     publishes and the status it chooses to show. Nothing without a row here is public."""
 
-    class Status(models.TextChoices):
-        NOT_STARTED = "not_started", _("未开始")
-        IN_PROGRESS = "in_progress", _("进行中")
-        DONE = "done", _("已完成")
-        LATE = "late", _("滞后")
-
     responsibility = models.OneToOneField(
         "plans.Responsibility", on_delete=models.CASCADE, related_name="publication"
     )
-    status = models.CharField(_("公开状态"), max_length=16, choices=Status.choices)
+    # The same four states a progress report uses (未开始/进行中/已完成/滞后).
+    status = models.CharField(_("公开状态"), max_length=16, choices=ProgressReport.Status.choices)
     note = models.CharField(_("公开说明"), max_length=500, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

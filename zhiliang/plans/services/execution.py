@@ -20,9 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhiliang.accounts.access import OFFICE, has_role, memberships_of
+from zhiliang.accounts.access import acts_for, require_office
 from zhiliang.accounts.audit import audit_record
-from zhiliang.accounts.models import Role
 from zhiliang.lib.filetypes import FileTypeError, sniff_upload
 from zhiliang.lib.numbers import plain_decimal
 from zhiliang.lib.periods import PeriodError, check_period, quarter_ends
@@ -74,24 +73,6 @@ def _fmt(day: dt.date) -> str:
     return day.isoformat()
 
 
-def _require_office(actor: Any) -> None:
-    if not has_role(actor, OFFICE):
-        raise PermissionDenied
-
-
-def _acts_for(actor: Any, organisation: Organisation) -> bool:
-    """Office staff act for anyone; others for organisations they hold a role in,
-    and district officers also for the units inside their district."""
-    if has_role(actor, OFFICE):
-        return True
-    for m in memberships_of(actor):
-        if m.organisation_id == organisation.pk:
-            return True
-        if m.role == Role.DISTRICT_OFFICER and organisation.parent_id == m.organisation_id:
-            return True
-    return False
-
-
 def _schedule_of(item: PlanItem) -> MeasureSchedule:
     schedule = MeasureSchedule.objects.filter(item=item).first()
     if schedule is None:
@@ -103,7 +84,7 @@ def _schedule_of(item: PlanItem) -> MeasureSchedule:
 def schedule_set(
     *, item: PlanItem, deadline: dt.date, reporting_cycle: str, actor: Any, reason: str = ""
 ) -> MeasureSchedule:
-    _require_office(actor)
+    require_office(actor)
     if not item.is_leaf:
         raise ExecutionError(_(ERR_NOT_A_MEASURE) % {"item": f"{item.label}{item.title}"})
     late_milestones = list(
@@ -143,7 +124,7 @@ def schedule_set(
 
 @transaction.atomic
 def milestone_add(*, item: PlanItem, due_on: dt.date, title: str, actor: Any) -> Milestone:
-    _require_office(actor)
+    require_office(actor)
     schedule = _schedule_of(item)
     if due_on > schedule.deadline:
         raise ExecutionError(
@@ -185,7 +166,7 @@ def district_plan_create(
 ) -> DistrictPlan:
     if district.kind != Organisation.Kind.DISTRICT:
         raise ExecutionError(_(ERR_NOT_A_DISTRICT) % {"org": district.name})
-    if not _acts_for(actor, district):
+    if not acts_for(actor, district):
         raise PermissionDenied
     if DistrictPlan.objects.filter(district=district, plan=plan).exists():
         raise ExecutionError(_(ERR_DISTRICT_PLAN_EXISTS) % {"district": district.name})
@@ -219,9 +200,9 @@ def task_create(
     """A task under a measure. Its deadline may not be later than the measure's;
     a district's task belongs to the district itself or a unit inside it."""
     if district_plan is None:
-        _require_office(actor)
+        require_office(actor)
     else:
-        if not _acts_for(actor, district_plan.district):
+        if not acts_for(actor, district_plan.district):
             raise PermissionDenied
         if owner.pk != district_plan.district_id and owner.parent_id != district_plan.district_id:
             raise ExecutionError(
@@ -320,7 +301,7 @@ def report_save(
     new report); a report saved or created by someone else in between is refused,
     never overwritten. Pages always pass it; ``None`` skips the check (scripts).
     """
-    if not _acts_for(actor, organisation):
+    if not acts_for(actor, organisation):
         raise PermissionDenied
     if not _responsible(organisation, item, task):
         raise ExecutionError(_(ERR_NOT_RESPONSIBLE) % {"org": organisation.name})
@@ -404,7 +385,7 @@ def _transition(
 def report_submit(
     *, report: ProgressReport, actor: Any, expected_version: int | None = None
 ) -> ProgressReport:
-    if not _acts_for(actor, report.organisation):
+    if not acts_for(actor, report.organisation):
         raise PermissionDenied
     if expected_version is not None and expected_version != report.version:
         raise ExecutionError(
@@ -422,7 +403,7 @@ def report_submit(
 
 @transaction.atomic
 def report_return(*, report: ProgressReport, actor: Any, comment: str) -> ProgressReport:
-    _require_office(actor)
+    require_office(actor)
     if not comment.strip():
         raise ExecutionError(_(ERR_RETURN_NEEDS_COMMENT))
     return _transition(
@@ -438,7 +419,7 @@ def report_return(*, report: ProgressReport, actor: Any, comment: str) -> Progre
 @transaction.atomic
 def report_accept(*, report: ProgressReport, actor: Any, comment: str = "") -> ProgressReport:
     """Accepting locks the report for good (audited; later changes are refused)."""
-    _require_office(actor)
+    require_office(actor)
     return _transition(
         report,
         expected={ProgressReport.State.SUBMITTED},
@@ -468,7 +449,7 @@ def report_attach(
     *, report: ProgressReport, name: str, data: bytes, actor: Any
 ) -> ReportAttachment:
     """Attach evidence: size-limited, only document and image types whose content matches."""
-    if not _acts_for(actor, report.organisation):
+    if not acts_for(actor, report.organisation):
         raise PermissionDenied
     current = ProgressReport.objects.select_for_update().get(pk=report.pk)
     if current.state == ProgressReport.State.ACCEPTED:
@@ -527,7 +508,7 @@ def district_plan_tasks_from_document(
     from zhiliang.lib.measurematch import best_match
     from zhiliang.lib.planparse import PlanParseError, parse_plan
 
-    if not _acts_for(actor, district_plan.district):
+    if not acts_for(actor, district_plan.district):
         raise PermissionDenied
     try:
         parsed = parse_plan(district_plan.source_text)
@@ -570,7 +551,7 @@ def district_unit_create(*, district: Organisation, name: str, actor: Any) -> Or
     """A unit inside a district (区市场监管局, 某街道办事处) that district tasks can be given to."""
     if district.kind != Organisation.Kind.DISTRICT:
         raise ExecutionError(_(ERR_NOT_A_DISTRICT) % {"org": district.name})
-    if not _acts_for(actor, district):
+    if not acts_for(actor, district):
         raise PermissionDenied
     name = name.strip()
     if not name or len(name) > 128:

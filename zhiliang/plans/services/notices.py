@@ -5,7 +5,7 @@ Writes follow :mod:`zhiliang.plans.services.execution`: keyword-only arguments, 
 transaction, the actor's right checked first, an audit entry on every write, error
 messages as module constants. The two reads every notice page needs (which notices a
 user may see, and where a notice stands) live here too, next to the rule they share
-with the writes (:func:`_acts_for`).
+with the writes (:func:`acts_for`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from zhiliang.accounts.access import is_office, memberships_of
+from zhiliang.accounts.access import acts_for, is_office, memberships_of, require_office
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import Role
 from zhiliang.lib.workdays import add_workdays
@@ -28,8 +28,6 @@ from zhiliang.plans.models import PlanItem, SupervisionNotice, Task
 from zhiliang.plans.services.execution import (
     ERR_NOT_A_MEASURE,
     ExecutionError,
-    _acts_for,
-    _require_office,
 )
 from zhiliang.registry.models import Organisation
 
@@ -104,7 +102,7 @@ def notice_issue(
     task: Task | None = None,
 ) -> SupervisionNotice:
     """Issue the next numbered 督办通知 of the current year (渝质督〔year〕N号) to ``organisation``."""
-    _require_office(actor)
+    require_office(actor)
     measure = f"{item.label}{item.title}"
     if not item.is_leaf:
         raise ExecutionError(_(ERR_NOT_A_MEASURE) % {"item": measure})
@@ -173,7 +171,7 @@ def _reply_snapshot(notice: SupervisionNotice) -> dict[str, Any]:
 def notice_reply(*, notice: SupervisionNotice, reply_text: str, actor: Any) -> SupervisionNotice:
     """Record the addressed unit's reply. A notice is answered once: the reply is part of
     the supervision record, so a correction is a new exchange, not an overwrite."""
-    if not _acts_for(actor, notice.organisation):
+    if not acts_for(actor, notice.organisation):
         raise PermissionDenied
     reply_text = reply_text.strip()
     if not reply_text:
@@ -215,7 +213,7 @@ def notices_visible_to(user: Any) -> QuerySet[SupervisionNotice]:
 
 
 def notice_may_reply(user: Any, notice: SupervisionNotice) -> bool:
-    return notice.replied_at is None and _acts_for(user, notice.organisation)
+    return notice.replied_at is None and acts_for(user, notice.organisation)
 
 
 def notice_status(notice: SupervisionNotice, *, today: dt.date) -> NoticeStatus:

@@ -8,29 +8,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from zhiliang.accounts.access import OFFICE, has_role
+from zhiliang.accounts.access import require_office
 from zhiliang.accounts.audit import audit_record
-from zhiliang.plans.models import Responsibility, ResponsibilityPublication
+from zhiliang.plans.models import ProgressReport, Responsibility, ResponsibilityPublication
 from zhiliang.plans.services.execution import ExecutionError
 
 ERR_UNRESOLVED = gettext_noop("“%(name)s”尚未对应到已登记单位，不能公开。")
-
-
-def _require_office(actor: Any) -> None:
-    from django.core.exceptions import PermissionDenied
-
-    if not has_role(actor, OFFICE):
-        raise PermissionDenied
 
 
 @transaction.atomic
 def responsibility_publish(
     *, responsibility: Responsibility, status: str, note: str, actor: Any
 ) -> ResponsibilityPublication:
-    _require_office(actor)
+    require_office(actor)
     if responsibility.organisation_id is None:
         raise ExecutionError(_(ERR_UNRESOLVED) % {"name": responsibility.name_as_written})
-    if status not in ResponsibilityPublication.Status.values:
+    if status not in ProgressReport.Status.values:
         raise ExecutionError(_("公开状态“%(status)s”无效。") % {"status": status})
     publication = ResponsibilityPublication.objects.filter(responsibility=responsibility).first()
     before = {"status": publication.status, "note": publication.note} if publication else None
@@ -55,7 +48,7 @@ def responsibility_publish(
 def responsibility_unpublish(
     *, responsibility: Responsibility, actor: Any, reason: str = ""
 ) -> None:
-    _require_office(actor)
+    require_office(actor)
     publication = ResponsibilityPublication.objects.filter(responsibility=responsibility).first()
     if publication is None:
         return
