@@ -10,11 +10,21 @@ from django.http import HttpResponse
 
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
 
+PDF_MIME = "application/pdf"
+
+
+def download_response(
+    data: bytes, content_type: str, filename: str, *, inline: bool = False
+) -> HttpResponse:
+    """A file response; ``inline`` previews it in the browser (PDFs) instead of saving."""
+    response = HttpResponse(data, content_type=content_type)
+    # RFC 6266 filename* so Chinese file names survive every browser.
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
 
 def xlsx_response(
     filename: str, sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(sheet_title, header, rows), content_type=XLSX_MIME)
-    # RFC 6266 filename* so Chinese file names survive every browser.
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return download_response(xlsx_bytes(sheet_title, header, rows), XLSX_MIME, filename)

@@ -71,3 +71,12 @@ def quarter_ends(start: dt.date, end: dt.date) -> list[dt.date]:
             if start <= day <= end:
                 out.append(day)
     return out
+
+
+def period_sort_key(period: str) -> dt.date:
+    """The period's last day, for ordering; a malformed period (written outside the
+    services) sorts last instead of failing a whole page."""
+    try:
+        return period_bounds(period)[1]
+    except PeriodError:
+        return dt.date.max

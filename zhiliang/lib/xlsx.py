@@ -1,34 +1,18 @@
-"""Writing a simple Excel sheet (header row + rows) for downloads."""
+"""Writing a simple Excel sheet (header row + rows) for downloads: a one-sheet
+workbook from :mod:`zhiliang.lib.xlsxbook`, which holds the formatting and the
+guard that keeps formula-like text as text."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from zhiliang.lib.xlsxbook import SHEET_TITLE_FORBIDDEN, SHEET_TITLE_MAX, Sheet, xlsx_book_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = sheet_title[:31]  # Excel's limit on sheet names
-    sheet.append(list(header))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        sheet.append(list(row))
-        # Text that starts like a formula ("=HYPERLINK(…)") stays text: an exported
-        # name must never run in the reader's Excel (CSV/formula injection).
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.data_type == "f":
-                cell.data_type = "s"
-    sheet.freeze_panes = "B2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    # Titles come from translated labels; trim them to what Excel allows rather than fail.
+    title = "".join(ch for ch in sheet_title if ch not in SHEET_TITLE_FORBIDDEN)[:SHEET_TITLE_MAX]
+    return xlsx_book_bytes([Sheet(title or "Sheet1", list(header), list(rows))])

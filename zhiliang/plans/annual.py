@@ -45,7 +45,7 @@ from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zhiliang.lib.periods import PeriodError, period_bounds
+from zhiliang.lib.periods import period_sort_key
 from zhiliang.plans.dashboards import COMPLETE, OVERDUE, obligation_states, short_names
 from zhiliang.plans.deadlines import Obligation, obligations
 from zhiliang.plans.demo import DEMO, demo_loaded
@@ -120,13 +120,6 @@ def verdict(comparator: str, target: Decimal, best: Decimal | None) -> str:
     else:
         raise ValueError(f"unknown comparator {comparator!r}")
     return MET if met else MISSED
-
-
-def _period_end(period: str) -> dt.date:
-    try:
-        return period_bounds(period)[1]
-    except PeriodError:  # written outside the services; it sorts last
-        return dt.date.max
 
 
 # -- The summary ---------------------------------------------------------------------------
@@ -246,7 +239,7 @@ def _completed_by_year(plan: Plan, year: int) -> set[tuple[int, int, int | None]
         state=ProgressReport.State.ACCEPTED,
         status=ProgressReport.Status.DONE,
     ).values_list("organisation_id", "item_id", "task_id", "period")
-    return {(o, i, t) for o, i, t, period in rows if _period_end(period).year <= year}
+    return {(o, i, t) for o, i, t, period in rows if period_sort_key(period).year <= year}
 
 
 def _obligations_of_year(plan: Plan, year: int) -> list[Obligation]:
@@ -295,7 +288,7 @@ def _units(plan: Plan, year: int, named: dict[int, list[int]]) -> dict[int, list
     )
     # The latest report last: by the end of its period, then by when it was accepted.
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
-    rows.sort(key=lambda r: (_period_end(r[2]), r[3] or never, r[4]))
+    rows.sort(key=lambda r: (period_sort_key(r[2]), r[3] or never, r[4]))
     names = short_names({r[1] for r in rows})
     grouped: dict[int, dict[int, list[ReportLine]]] = defaultdict(dict)
     for item_id, org_id, period, _reviewed, _pk, status, narrative, task_title in rows:

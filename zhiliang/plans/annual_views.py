@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from zhiliang.accounts.access import CITYWIDE_READERS, require_roles
+from zhiliang.exports import download_response
 from zhiliang.lib.numbers import cell_number, chinese_date
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
@@ -121,14 +121,6 @@ def annual_workbook(summary: AnnualSummary) -> bytes:
     return xlsx_book_bytes([measures, targets])
 
 
-def _download(data: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    # RFC 6266 filename* so the Chinese name survives every browser.
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _filename(summary: AnnualSummary, extension: str) -> str:
     plan = summary.plan
     return f"{plan.doc_number or plan.pk}-{summary.year}年度执行情况报告.{extension}"
@@ -143,7 +135,7 @@ def annual(request: HttpRequest, plan_id: int, year: int) -> HttpResponse:
         raise Http404
     summary = annual_summary(plan, year, today=today())
     if export == "xlsx":
-        return _download(
+        return download_response(
             annual_workbook(summary), XLSX_MIME, _filename(summary, "xlsx"), inline=False
         )
     return render(
@@ -196,7 +188,7 @@ def annual_pdf(request: HttpRequest, plan_id: int, year: int) -> HttpResponse:
     plan, _years = _plan_and_year(plan_id, year)
     day = today()
     summary = annual_summary(plan, year, today=day)
-    return _download(
+    return download_response(
         annual_pdf_bytes(summary, generated_on=day),
         "application/pdf",
         _filename(summary, "pdf"),

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Subquery
 
-from zhiliang.lib.periods import PeriodError, period_bounds
+from zhiliang.lib.periods import period_sort_key
 from zhiliang.lib.workdays import CalendarUnavailable, workdays_between
 from zhiliang.plans.deadlines import Obligation, obligations
 from zhiliang.plans.models import (
@@ -376,13 +376,6 @@ class TargetProgress:
         return latest >= target
 
 
-def _period_order(period: str) -> tuple[dt.date, str]:
-    try:
-        return period_bounds(period)[1], period
-    except PeriodError:  # written outside the services; keep it, last
-        return dt.date.max, period
-
-
 def target_progress(plan: Plan) -> list[TargetProgress]:
     """Each quantified target of the plan, in document order, with its trend.
 
@@ -411,5 +404,5 @@ def target_progress(plan: Plan) -> list[TargetProgress]:
     ):
         trends[target_id].append((period, value))
     for trend in trends.values():
-        trend.sort(key=lambda point: _period_order(point[0]))
+        trend.sort(key=lambda point: (period_sort_key(point[0]), point[0]))
     return [TargetProgress(target=t, trend=trends[t.pk]) for t in targets]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 from weasyprint import HTML
 
 from zhiliang.accounts.access import GOVERNMENT, OFFICE, is_office, require_roles
+from zhiliang.exports import PDF_MIME, download_response
 from zhiliang.lib.numbers import chinese_date
 from zhiliang.lib.workdays import CalendarUnavailable
 from zhiliang.plans.models import PlanItem, SupervisionNotice, Task
@@ -212,7 +211,6 @@ def notice_pdf_bytes(notice: SupervisionNotice) -> bytes:
 @require_roles(GOVERNMENT)
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _visible_notice(request, pk)
-    response = HttpResponse(notice_pdf_bytes(notice), content_type="application/pdf")
-    # RFC 6266 filename* so the Chinese number survives every browser; inline to preview.
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(notice.number + '.pdf')}"
-    return response
+    return download_response(
+        notice_pdf_bytes(notice), PDF_MIME, notice.number + ".pdf", inline=True
+    )

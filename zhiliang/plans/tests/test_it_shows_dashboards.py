@@ -261,10 +261,10 @@ def test_share_reached_for_floors_ceilings_and_exact_targets(comparator, value, 
 
 def test_quarterly_and_monthly_periods_sort_by_their_end():
     target = Target(comparator=">=", value=Decimal(1), text="t", unit="", position=1)
-    from zhiliang.plans.dashboards import _period_order
+    from zhiliang.lib.periods import period_sort_key
 
-    periods = ["2016-01", "2015-Q4", "2015-11", "2015-Q3"]
-    assert sorted(periods, key=_period_order) == ["2015-Q3", "2015-11", "2015-Q4", "2016-01"]
+    periods = ["2016-01", "2015-Q4", "bad", "2015-11", "2015-Q3"]
+    assert sorted(periods, key=period_sort_key) == ["2015-Q3", "2015-11", "2015-Q4", "2016-01", "bad"]
     assert TargetProgress(target=target, trend=[]).share is None
 
 
