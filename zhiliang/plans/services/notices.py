@@ -15,15 +15,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from zhiliang.accounts.access import acts_for, is_office, memberships_of, require_office
+from zhiliang.accounts.access import acts_for, is_office, require_office
 from zhiliang.accounts.audit import audit_record
-from zhiliang.accounts.models import Role
 from zhiliang.lib.workdays import add_workdays
+from zhiliang.plans.execution_selectors import organisations_acted_for
 from zhiliang.plans.models import PlanItem, SupervisionNotice, Task
 from zhiliang.plans.services.execution import (
     ERR_NOT_A_MEASURE,
@@ -204,12 +204,8 @@ def notices_visible_to(user: Any) -> QuerySet[SupervisionNotice]:
     notices = SupervisionNotice.objects.select_related("organisation", "item__plan", "task")
     if is_office(user):
         return notices
-    memberships = memberships_of(user)
-    if not memberships:
-        return notices.none()
-    own = {m.organisation_id for m in memberships}
-    districts = {m.organisation_id for m in memberships if m.role == Role.DISTRICT_OFFICER}
-    return notices.filter(Q(organisation_id__in=own) | Q(organisation__parent_id__in=districts))
+    # The same rule as reports: the organisations this user acts for.
+    return notices.filter(organisation__in=organisations_acted_for(user))
 
 
 def notice_may_reply(user: Any, notice: SupervisionNotice) -> bool:

@@ -264,7 +264,13 @@ def test_quarterly_and_monthly_periods_sort_by_their_end():
     from zhiliang.lib.periods import period_sort_key
 
     periods = ["2016-01", "2015-Q4", "bad", "2015-11", "2015-Q3"]
-    assert sorted(periods, key=period_sort_key) == ["2015-Q3", "2015-11", "2015-Q4", "2016-01", "bad"]
+    assert sorted(periods, key=period_sort_key) == [
+        "2015-Q3",
+        "2015-11",
+        "2015-Q4",
+        "2016-01",
+        "bad",
+    ]
     assert TargetProgress(target=target, trend=[]).share is None
 
 
