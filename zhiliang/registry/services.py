@@ -207,7 +207,12 @@ def enterprise_import(*, table: Table, actor: Any, source_name: str) -> ImportRe
     """Create or update enterprises from a table; any row error means nothing is written."""
     report = ImportReport()
     divisions = _division_lookup()
-    allowed = None if has_role(actor, OFFICE | {"department_officer"}) else district_codes_of(actor)
+    # The command line runs as the system (actor None), which is not limited to a district.
+    allowed = (
+        None
+        if actor is None or has_role(actor, OFFICE | {"department_officer"})
+        else district_codes_of(actor)
+    )
     cleaned: list[dict[str, Any]] = []
     first_row_of: dict[str, int] = {}
     for number, values in table.rows:
