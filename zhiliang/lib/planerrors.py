@@ -29,11 +29,11 @@ ERR_BLANK = "文件只包含空白字符 / the file contains only whitespace"
 ERR_UNREADABLE = "无法读取文件 / cannot read file {path}: {reason}"
 ERR_BINARY = "文件是二进制文件（{what}），不是纯文本 / the file is binary ({what}), not plain text"
 ERR_UTF16 = (
-    "文件是UTF-16编码，请先转换为UTF-8：iconv -f UTF-16 -t UTF-8 原文件 > 新文件 / "
+    "文件是UTF-16编码，请先转换为UTF-8（用记事本打开后“另存为”，编码选“UTF-8”；或命令行 iconv -f UTF-16 -t UTF-8 原文件 > 新文件） / "
     "the file is UTF-16 encoded; convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8 in.txt > out.txt"
 )
 ERR_GBK = (
-    "文件不是UTF-8编码，很可能是GBK/GB18030；请先转换：iconv -f GB18030 -t UTF-8 原文件 > 新文件 / "
+    "文件不是UTF-8编码，很可能是GBK/GB18030；请先转换（用记事本打开后“另存为”，编码选“UTF-8”；或命令行 iconv -f GB18030 -t UTF-8 原文件 > 新文件） / "
     "the file is not UTF-8, most likely GBK/GB18030; convert it first: "
     "iconv -f GB18030 -t UTF-8 in.txt > out.txt"
 )
