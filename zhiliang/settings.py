@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "zhiliang.accounts",
     "zhiliang.registry",
     "zhiliang.plans",
+    "zhiliang.inspections",
     "zhiliang.portal",
     "zhiliang.api",
 ]

@@ -15,6 +15,7 @@ does not change the draw of the others.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -90,3 +91,28 @@ def draw(
         result.chosen[stratum] = chosen
         taken.update(chosen)
     return result
+
+
+def draw_inspectors(
+    pool: Iterable[str], tasks: Iterable[str], seed: int, *, per_task: int = 2
+) -> dict[str, list[str]]:
+    """The second 随机: ``per_task`` different inspectors for each task, at random.
+
+    Law-enforcement checks need at least two officers (行政处罚法 Art. 42), hence the
+    default. Each task has its own generator, like the strata of :func:`draw`; with
+    fewer than ``per_task`` inspectors in the pool every task gets the whole pool.
+    """
+    if per_task < 1:
+        raise ValueError("per_task must be at least 1")
+    people = sorted(set(pool))
+    chosen: dict[str, list[str]] = {}
+    for task in sorted(set(tasks)):
+        rng = _rng(seed, "inspectors\x1f" + task)
+        chosen[task] = sorted(rng.sample(people, min(per_task, len(people))))
+    return chosen
+
+
+def inputs_digest(inputs: object) -> str:
+    """SHA-256 of the canonical JSON of a draw's inputs: publish it with the seed."""
+    text = json.dumps(inputs, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -105,9 +105,19 @@ class Enterprise(models.Model):
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_field]
     )
     name = models.CharField(_("企业名称"), max_length=200)
+    # Empty for an enterprise registered outside the city (e.g. the nominal producer of a
+    # product sampled in Chongqing's shops); ``region`` then holds its GB/T 2260 code.
     district = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("所在区县")
+        Division,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
+        verbose_name=_("所在区县"),
     )
+    region = models.CharField(_("登记地区代码（GB/T 2260）"), max_length=6, blank=True)
+    #: How an enterprise not registered by hand came in, e.g. "抽查结果导入 #3 results.csv".
+    registered_via = models.CharField(_("登记来源"), max_length=200, blank=True)
     industry = models.CharField(_("行业代码（GB/T 4754）"), max_length=5, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE

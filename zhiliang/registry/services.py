@@ -196,6 +196,7 @@ def _enterprise_row_errors(
         "uscc": result.code,
         "name": values["name"],
         "district": district,
+        "region": district.code if district is not None else "",
         "industry": industry,
         "status": status,
     }
@@ -281,6 +282,7 @@ def _enterprise_snapshot(e: Enterprise) -> dict[str, str]:
         "uscc": e.uscc,
         "name": e.name,
         "district": e.district_id,
+        "region": e.region,
         "industry": e.industry,
         "status": e.status,
     }

@@ -40,7 +40,14 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     qs, q = _filtered_enterprises(request)
     if request.GET.get("format") == "xlsx":
         rows = [
-            [e.uscc, e.name, e.district_id, e.district.name, e.industry, e.get_status_display()]
+            [
+                e.uscc,
+                e.name,
+                e.district_id or e.region,
+                e.district.name if e.district else "",
+                e.industry,
+                e.get_status_display(),
+            ]
             for e in qs
         ]
         header = [

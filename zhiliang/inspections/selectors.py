@@ -1,0 +1,221 @@
+"""Reads for sampling inspection: pass rates (from the tallies), the plan's pass-rate
+targets, and each sample's legal clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from zhiliang.accounts.access import district_codes_of
+from zhiliang.inspections.access import is_citywide
+from zhiliang.inspections.models import DisposalAction, PassTally, ProductCategory, Sample
+from zhiliang.lib.rates import pass_rate, wilson_interval
+from zhiliang.lib.regions import Regions, load_regions
+from zhiliang.lib.samplingsteps import SampleFacts, StepState, StepStatus, step_statuses
+from zhiliang.registry.models import Division
+
+REGIONS_CSV = Path(__file__).resolve().parent.parent / "registry" / "data" / "china_divisions.csv"
+
+GROUPINGS = {
+    "producer_district": "producer_region",
+    "sampling_district": "sampling_district_id",
+    "category": "category_id",
+    "channel": "channel",
+}
+
+
+def regions() -> Regions:
+    return load_regions(REGIONS_CSV)
+
+
+@dataclass(frozen=True)
+class RateRow:
+    group: str  # the code: region, category code or channel
+    label: str
+    tested: int
+    passed: int
+
+    @property
+    def rate(self) -> float | None:
+        return pass_rate(self.passed, self.tested)
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        return wilson_interval(self.passed, self.tested) if self.tested else None
+
+    def percent(self) -> tuple[str, str, str]:
+        """(rate, ci_low, ci_high) in per cent with two decimals, '' when untested."""
+        if not self.tested:
+            return "", "", ""
+        low, high = self.interval or (0.0, 0.0)
+        return tuple(f"{100 * x:.2f}" for x in (self.rate or 0.0, low, high))  # type: ignore[return-value]
+
+
+def tallies_visible(user: Any) -> QuerySet[PassTally]:
+    qs = PassTally.objects.all()
+    if user is not None and not is_citywide(user):
+        qs = qs.filter(sampling_district_id__in=district_codes_of(user))
+    return qs
+
+
+def _labels(by: str, codes: list[str]) -> dict[str, str]:
+    if by == "category":
+        return {
+            str(c.pk): f"{c.code} {c.name}" for c in ProductCategory.objects.filter(pk__in=codes)
+        }
+    if by == "sampling_district":
+        return dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    if by == "channel":
+        return {str(v): str(label) for v, label in Sample.Channel.choices}
+    table = regions()
+    return {
+        code: (table.full_name(code) if code in table else code) if code else _("未标明生产者")
+        for code in codes
+    }
+
+
+def pass_rates(
+    *, year: int, by: str, user: Any = None, kinds: set[str] | None = None
+) -> list[RateRow]:
+    """Pass rates of one year grouped ``by`` producer_district, sampling_district,
+    category or channel, from the tallies (counted by batch, final conclusions)."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
+    column = GROUPINGS[by]
+    qs = tallies_visible(user).filter(year=year)
+    if kinds:
+        qs = qs.filter(category__kind__in=kinds)
+    rows = qs.values(column).annotate(t=Sum("tested"), p=Sum("passed")).order_by(column)
+    counts = [(str(r[column]), int(r["t"]), int(r["p"])) for r in rows]
+    labels = _labels(by, [c for c, _t, _p in counts])
+    out = [RateRow(group=c, label=labels.get(c, c), tested=t, passed=p) for c, t, p in counts]
+    if by == "category":
+        codes = dict(ProductCategory.objects.values_list("pk", "code"))
+        out = [
+            RateRow(group=codes[int(r.group)], label=r.label, tested=r.tested, passed=r.passed)
+            for r in out
+        ]
+        out.sort(key=lambda r: r.group)
+    return out
+
+
+def pass_rate_total(*, year: int, user: Any = None, kinds: set[str] | None = None) -> RateRow:
+    qs = tallies_visible(user).filter(year=year)
+    if kinds:
+        qs = qs.filter(category__kind__in=kinds)
+    agg = qs.aggregate(t=Sum("tested"), p=Sum("passed"))
+    return RateRow(group="", label=_("合计"), tested=agg["t"] or 0, passed=agg["p"] or 0)
+
+
+def tally_years(user: Any = None) -> list[int]:
+    return sorted(set(tallies_visible(user).values_list("year", flat=True)), reverse=True)
+
+
+# --- the plan's pass-rate targets (measure 十四) ----------------------------------------------
+
+#: Which batches a target's text is about. Manufactured products are counted where they
+#: were made (the producer's district); main farm products where they were monitored
+#: (the sampling district), as most have no registered producer.
+TARGET_KINDS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"制造业产品质量合格率"), ProductCategory.Kind.MANUFACTURED, "producer_district"),
+    (re.compile(r"农产品.{0,8}合格率"), ProductCategory.Kind.FARM, "sampling_district"),
+]
+
+
+@dataclass(frozen=True)
+class TargetRate:
+    target: Any  # plans.Target
+    kind: str
+    year: int
+    district: str  # '' for the whole city
+    label: str
+    row: RateRow
+
+    @property
+    def met(self) -> bool | None:
+        rate = self.row.rate
+        if rate is None:
+            return None
+        value = Decimal(str(100 * rate))
+        if self.target.comparator == "<=":
+            return value <= self.target.value
+        if self.target.comparator == "=":
+            return value == self.target.value
+        return value >= self.target.value
+
+
+def target_kind(text: str) -> tuple[str, str] | None:
+    for pattern, kind, by in TARGET_KINDS:
+        if pattern.search(text):
+            return kind, by
+    return None
+
+
+def target_rates(targets: list[Any], user: Any = None) -> dict[int, list[TargetRate]]:
+    """For each pass-rate target: the city's rate per year, then each district's."""
+    out: dict[int, list[TargetRate]] = defaultdict(list)
+    years = tally_years(user)
+    names = dict(Division.objects.values_list("code", "name"))
+    for target in targets:
+        found = target_kind(target.text)
+        if found is None:
+            continue
+        kind, by = found
+        for year in years:
+            if is_citywide(user) or user is None:
+                total = pass_rate_total(year=year, user=user, kinds={kind})
+                out[target.pk].append(TargetRate(target, kind, year, "", _("全市"), total))
+            for row in pass_rates(year=year, by=by, user=user, kinds={kind}):
+                if row.group in names:
+                    out[target.pk].append(
+                        TargetRate(target, kind, year, row.group, names[row.group], row)
+                    )
+    return dict(out)
+
+
+# --- one sample's legal clock ---------------------------------------------------------------
+
+
+def sample_facts(sample: Sample) -> SampleFacts:
+    objection = getattr(sample, "objection", None) if _has(sample, "objection") else None
+    current = sample.disposals.order_by("-ordered_on", "-id").first()
+    return SampleFacts(
+        sampled_on=sample.sampled_on,
+        lab_received_on=sample.lab_received_on,
+        reported_on=sample.reported_on,
+        conclusion=sample.conclusion,
+        notified_on=sample.notified_on,
+        result_received_on=sample.result_received_on,
+        objection_filed_on=objection.filed_on if objection else None,
+        objection_decided_on=objection.decided_on if objection else None,
+        objection_accepted=objection.accepted if objection else None,
+        retest_reported_on=objection.retest_reported_on if objection else None,
+        rectify_deadline=current.deadline
+        if current is not None and current.rung != DisposalAction.Rung.REVOKE
+        else None,
+        follow_up_on=current.checked_on if current is not None else None,
+    )
+
+
+def _has(sample: Sample, name: str) -> bool:
+    try:
+        getattr(sample, name)
+    except Exception:  # RelatedObjectDoesNotExist
+        return False
+    return True
+
+
+def sample_steps(sample: Sample, today: dt.date) -> list[StepStatus]:
+    return step_statuses(sample_facts(sample), today)
+
+
+def overdue_steps(sample: Sample, today: dt.date) -> list[StepStatus]:
+    return [s for s in sample_steps(sample, today) if s.state == StepState.OVERDUE]

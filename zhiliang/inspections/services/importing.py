@@ -1,0 +1,561 @@
+"""``zhiliang inspections import FILE``: sampling results from CSV or XLSX.
+
+The file streams row by row (a million rows never sit in memory); every row is checked
+(``lib/samplerows.py``); rows are written in chunks inside one transaction that is rolled
+back if any row of the file was wrong, so a rejected file writes nothing. ``sample_no``
+is the key: a row equal to the stored sample changes nothing, a row that differs from it
+is an error, never an overwrite. Parties not yet in the registry are registered from the
+row and marked with the import that brought them in.
+
+Samples go in with one multi-row statement per chunk (``executemany`` on SQLite, ``COPY``
+on PostgreSQL) rather than model instances: that is what keeps a million rows within
+3× of a bare bulk load (``benchmarks/bench_import.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from zhiliang.accounts.audit import audit_record
+from zhiliang.inspections.access import writable_districts
+from zhiliang.inspections.models import ImportBatch, Laboratory, ProductCategory, Referral, Sample
+from zhiliang.inspections.selectors import regions
+from zhiliang.inspections.services.tallies import TallyKey, tally_add
+from zhiliang.lib.samplerows import (
+    FIELD_LABELS,
+    HEADERS,
+    REQUIRED_COLUMNS,
+    SUGGESTIONS,
+    RowError,
+    RowValidator,
+    SampleRow,
+)
+from zhiliang.lib.tablestream import TableError, TableStructureError, open_table
+from zhiliang.registry.models import Division, Enterprise, Organisation
+
+CHUNK = 2000
+#: Errors kept for the report; a file with more shows the first ones and the count.
+MAX_REPORTED = 10_000
+
+ERR_CONFLICT = gettext_noop("抽样单编号 %(no)s 已存在，且以下内容与已存数据不同：%(fields)s")
+ERR_NOT_YOUR_DISTRICT = gettext_noop("无权导入%(district)s的抽样结果")
+ERR_NO_ROWS = gettext_noop("文件中没有抽样数据")
+ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
+ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
+ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
+SUGGEST = gettext_noop("“%(header)s”（是否应为“%(field)s”？）")
+
+#: The columns a re-import compares with the stored sample.
+COMPARED = (
+    "category",
+    "product_name",
+    "model",
+    "batch",
+    "sampled_party_name",
+    "sampled_party_uscc",
+    "sampled_party_role",
+    "producer_name",
+    "producer_uscc",
+    "producer_region",
+    "sampling_region",
+    "channel",
+    "sampled_on",
+    "lab",
+    "conclusion",
+    "failed_items",
+    "report_no",
+    "reported_on",
+)
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int  # 0 for the file as a whole
+    field: str
+    message: str
+
+    @property
+    def column(self) -> str:
+        return _(FIELD_LABELS[self.field]) if self.field in FIELD_LABELS else ""
+
+
+@dataclass
+class ImportOutcome:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    parties_registered: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
+    problem_count: int = 0
+    batch: ImportBatch | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    def add(self, problem: ImportProblem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_REPORTED:
+            self.problems.append(problem)
+
+
+class _Rejected(Exception):
+    """Raised inside the transaction to undo everything written for a bad file."""
+
+
+def _structure_message(exc: TableStructureError) -> str:
+    def label(f: str) -> str:
+        return _(FIELD_LABELS[f]) if f in FIELD_LABELS else f
+
+    parts = []
+    if exc.missing:
+        parts.append(
+            _(ERR_MISSING)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}（{' / '.join(exc.accepted[f])}）" for f in exc.missing
+                )
+            }
+        )
+    if exc.unknown:
+        parts.append(
+            _(ERR_UNKNOWN)
+            % {
+                "columns": "、".join(
+                    _(SUGGEST) % {"header": h, "field": label(exc.suggested[h])}
+                    if h in exc.suggested
+                    else f"“{h}”"
+                    for h in exc.unknown
+                )
+            }
+        )
+    if exc.duplicates:
+        parts.append(
+            _(ERR_DUPLICATE_COLUMNS)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}: {'、'.join(h)}" for f, h in exc.duplicates.items()
+                )
+            }
+        )
+    return "。".join(parts)
+
+
+def _validator(today: dt.date) -> RowValidator:
+    categories: dict[str, str] = {}
+    for code, name in ProductCategory.objects.values_list("code", "name"):
+        categories[code] = code
+        categories.setdefault(name, code)
+    city = frozenset(Division.objects.exclude(level="province").values_list("code", flat=True))
+    return RowValidator(
+        categories=categories,
+        region_codes=regions().codes() | city,
+        city_regions=city,
+        today=today,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def samples_import(
+    *,
+    path: Path,
+    file_name: str,
+    actor: Any,
+    plan: Any = None,
+    today: dt.date | None = None,
+) -> ImportOutcome:
+    """Import sampling results; on any problem nothing is written and every problem is
+    reported by row and column (the first ``MAX_REPORTED``)."""
+    outcome = ImportOutcome()
+    try:
+        table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
+    except TableStructureError as exc:
+        outcome.add(ImportProblem(0, "", _structure_message(exc)))
+        return outcome
+    except TableError as exc:
+        outcome.add(ImportProblem(0, "", str(exc)))
+        return outcome
+    today = today or timezone.localdate()
+    writer = _Writer(
+        outcome=outcome,
+        validator=_validator(today),
+        allowed=writable_districts(actor) if actor is not None else None,
+        actor=actor,
+        plan=plan,
+        file_name=file_name,
+    )
+    try:
+        with transaction.atomic(), table:
+            writer.start(file_sha256(path))
+            for line, values in table:
+                writer.row(line, values)
+            writer.finish()
+            if not outcome.ok or (outcome.created == 0 and outcome.parties_registered == 0):
+                # A bad file, or one that changes nothing: leave no trace.
+                raise _Rejected
+    except _Rejected:
+        outcome.batch = None
+    except TableError as exc:  # a decoding error met mid-file
+        outcome.add(ImportProblem(0, "", str(exc)))
+        outcome.batch = None
+    if outcome.ok and outcome.rows == 0:
+        outcome.add(ImportProblem(0, "", _(ERR_NO_ROWS)))
+    return outcome
+
+
+class _Writer:
+    def __init__(
+        self,
+        *,
+        outcome: ImportOutcome,
+        validator: RowValidator,
+        allowed: frozenset[str] | None,
+        actor: Any,
+        plan: Any,
+        file_name: str,
+    ) -> None:
+        self.outcome = outcome
+        self.validator = validator
+        self.allowed = allowed
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.plan = plan
+        self.file_name = file_name
+        self.pending: list[tuple[int, SampleRow]] = []
+        self.enterprises: dict[str, int] = {}
+        self.labs: dict[str, int] = {}
+        self.categories = dict(ProductCategory.objects.values_list("code", "pk"))
+        self.tallies: Counter[tuple[TallyKey, str]] = Counter()
+        self.now = timezone.now()
+        self.batch: ImportBatch | None = None
+        self.fail_numbers: list[str] = []
+
+    def start(self, sha256: str) -> None:
+        self.batch = ImportBatch.objects.create(
+            file_name=self.file_name[:255], sha256=sha256, imported_by=self.actor
+        )
+        self.outcome.batch = self.batch
+        self.via = _("抽查结果导入 #%(id)s %(file)s") % {
+            "id": self.batch.pk,
+            "file": self.file_name,
+        }
+
+    def row(self, line: int, values: dict[str, str]) -> None:
+        self.outcome.rows += 1
+        clean, errors = self.validator.check(line, values)
+        for error in errors:
+            self.outcome.add(_problem(error))
+        if clean is None:
+            return
+        if self.allowed is not None and clean.sampling_region not in self.allowed:
+            self.outcome.add(
+                ImportProblem(
+                    line,
+                    "sampling_region",
+                    _(ERR_NOT_YOUR_DISTRICT) % {"district": clean.sampling_region},
+                )
+            )
+            return
+        self.pending.append((line, clean))
+        if len(self.pending) >= CHUNK:
+            self.flush()
+
+    def finish(self) -> None:
+        self.flush()
+        if not self.outcome.ok or self.batch is None:
+            return
+        tally_add(
+            (key, self.tallies[(key, "t")], self.tallies[(key, "p")])
+            for key in {k for k, _kind in self.tallies}
+        )
+        created_referrals = _referrals_for_batch(self.batch)
+        self.batch.rows = self.outcome.rows
+        self.batch.created = self.outcome.created
+        self.batch.unchanged = self.outcome.unchanged
+        self.batch.parties_registered = self.outcome.parties_registered
+        self.batch.save()
+        audit_record(
+            actor=self.actor,
+            action="sample.import",
+            obj=self.batch,
+            object_repr=self.file_name[:255],
+            after={
+                "rows": self.outcome.rows,
+                "created": self.outcome.created,
+                "unchanged": self.outcome.unchanged,
+                "parties_registered": self.outcome.parties_registered,
+                "referrals": created_referrals,
+                "sha256": self.batch.sha256,
+            },
+        )
+
+    # --- one chunk ---------------------------------------------------------------------
+
+    def flush(self) -> None:
+        chunk, self.pending = self.pending, []
+        if not chunk:
+            return
+        stored = _stored_samples([r.sample_no for _line, r in chunk])
+        new: list[SampleRow] = []
+        for line, row in chunk:
+            found = stored.get(row.sample_no)
+            if found is None:
+                new.append(row)
+                continue
+            differing = [f for f in COMPARED if _comparable(row, f) != found[f]]
+            if differing:
+                self.outcome.add(
+                    ImportProblem(
+                        line,
+                        differing[0],
+                        _(ERR_CONFLICT)
+                        % {
+                            "no": row.sample_no,
+                            "fields": "、".join(_(FIELD_LABELS[f]) for f in differing),
+                        },
+                    )
+                )
+            else:
+                self.outcome.unchanged += 1
+        if not new or not self.outcome.ok:
+            # Once the file is known to be bad, only checking continues.
+            return
+        self._parties(new)
+        self._labs(new)
+        self._insert(new)
+
+    def _parties(self, rows: list[SampleRow]) -> None:
+        wanted: dict[str, tuple[str, str]] = {}
+        for r in rows:
+            if r.sampled_party_uscc not in self.enterprises:
+                wanted.setdefault(r.sampled_party_uscc, (r.sampled_party_name, r.sampling_region))
+            if r.producer_uscc and r.producer_uscc not in self.enterprises:
+                wanted.setdefault(r.producer_uscc, (r.producer_name, r.producer_region))
+        if not wanted:
+            return
+        self.enterprises.update(
+            Enterprise.objects.filter(uscc__in=list(wanted)).values_list("uscc", "pk")
+        )
+        missing = [u for u in wanted if u not in self.enterprises]
+        if not missing:
+            return
+        districts = set(Division.objects.values_list("code", flat=True))
+        made = Enterprise.objects.bulk_create(
+            [
+                Enterprise(
+                    uscc=u,
+                    name=wanted[u][0][:200],
+                    district_id=wanted[u][1] if wanted[u][1] in districts else None,
+                    region=wanted[u][1],
+                    registered_via=self.via[:200],
+                )
+                for u in missing
+            ]
+        )
+        if any(e.pk is None for e in made):
+            made = list(Enterprise.objects.filter(uscc__in=missing))
+        self.enterprises.update((e.uscc, e.pk) for e in made)
+        self.outcome.parties_registered += len(made)
+
+    def _labs(self, rows: list[SampleRow]) -> None:
+        names = {r.lab for r in rows if r.lab and r.lab not in self.labs}
+        if not names:
+            return
+        self.labs.update(Laboratory.objects.filter(name__in=names).values_list("name", "pk"))
+        for name in names - set(self.labs):
+            self.labs[name] = Laboratory.objects.create(name=name[:200]).pk
+
+    def _insert(self, rows: list[SampleRow]) -> None:
+        assert self.batch is not None
+        plan_id = self.plan.pk if self.plan is not None else None
+        actor_id = self.actor.pk if self.actor is not None else None
+        records = []
+        for r in rows:
+            records.append(
+                (
+                    r.sample_no,
+                    plan_id,
+                    self.categories[r.category],
+                    r.product_name,
+                    r.model,
+                    r.batch,
+                    self.enterprises[r.sampled_party_uscc],
+                    r.sampled_party_name,
+                    r.sampled_party_role,
+                    self.enterprises[r.producer_uscc] if r.producer_uscc else None,
+                    r.producer_name,
+                    r.producer_region,
+                    r.sampling_region,
+                    r.channel,
+                    r.sampled_on,
+                    self.labs[r.lab] if r.lab else None,
+                    r.conclusion,
+                    r.failed_items,
+                    r.report_no,
+                    r.reported_on,
+                    r.conclusion,  # final conclusion: no re-test yet
+                    self.batch.pk,
+                    actor_id,
+                )
+            )
+            if r.conclusion:
+                key = (
+                    r.sampled_on.year,
+                    self.categories[r.category],
+                    r.sampling_region,
+                    r.producer_region,
+                    r.channel,
+                )
+                self.tallies[(key, "t")] += 1
+                self.tallies[(key, "p")] += r.conclusion == "pass"
+        _bulk_insert_samples(records, self.now)
+        self.outcome.created += len(rows)
+
+
+def _problem(error: RowError) -> ImportProblem:
+    return ImportProblem(error.line, error.field, error.message(_))
+
+
+def _comparable(row: SampleRow, name: str) -> str:
+    value = getattr(row, name)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _stored_samples(numbers: list[str]) -> dict[str, dict[str, str]]:
+    rows = Sample.objects.filter(sample_no__in=numbers).values_list(
+        "sample_no",
+        "category__code",
+        "product_name",
+        "model",
+        "batch",
+        "sampled_party_name",
+        "sampled_party__uscc",
+        "sampled_party_role",
+        "producer_name",
+        "producer__uscc",
+        "producer_region",
+        "sampling_district_id",
+        "channel",
+        "sampled_on",
+        "lab__name",
+        "conclusion",
+        "failed_items",
+        "report_no",
+        "reported_on",
+    )
+    out: dict[str, dict[str, str]] = {}
+    for number, *values in rows:
+        out[number] = {
+            name: (v.isoformat() if isinstance(v, dt.date) else ("" if v is None else str(v)))
+            for name, v in zip(COMPARED, values, strict=True)
+        }
+    return out
+
+
+# --- the raw insert ----------------------------------------------------------------------
+
+_FIELDS = (
+    "sample_no",
+    "plan",
+    "category",
+    "product_name",
+    "model",
+    "batch",
+    "sampled_party",
+    "sampled_party_name",
+    "sampled_party_role",
+    "producer",
+    "producer_name",
+    "producer_region",
+    "sampling_district",
+    "channel",
+    "sampled_on",
+    "lab",
+    "conclusion",
+    "failed_items",
+    "report_no",
+    "reported_on",
+    "final_conclusion",
+    "import_batch",
+    "created_by",
+)
+#: Columns the import leaves at their defaults, written explicitly (raw SQL has no defaults).
+_BLANK = ("place", "quantity", "backup_quantity", "seal_numbers", "samplers", "standards")
+_DATE_POSITIONS = (_FIELDS.index("sampled_on"), _FIELDS.index("reported_on"))
+
+
+def _columns() -> list[str]:
+    meta = Sample._meta
+    return [meta.get_field(f).column for f in (*_FIELDS, *_BLANK, "is_demo", "created_at")]
+
+
+def _bulk_insert_samples(records: list[tuple[Any, ...]], now: dt.datetime) -> None:
+    columns = _columns()
+    tail_blank = ("",) * len(_BLANK)
+    table = Sample._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(sql) as copy:
+                for rec in records:
+                    copy.write_row((*rec, *tail_blank, False, now))
+        return
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    d0, d1 = _DATE_POSITIONS
+    prepared = []
+    for rec in records:
+        row = list(rec)
+        row[d0] = row[d0].isoformat()
+        if row[d1] is not None:
+            row[d1] = row[d1].isoformat()
+        prepared.append((*row, *tail_blank, False, stamp))
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", prepared)
+
+
+def _referrals_for_batch(batch: ImportBatch) -> int:
+    """Open a trace-back referral for every failed sample of the batch whose producer is
+    registered outside its sampling district: one statement, not a million saves."""
+    failed = Sample.objects.filter(import_batch=batch, final_conclusion=Sample.Conclusion.FAIL)
+    failed = failed.exclude(producer_region="").exclude(producer_region=F("sampling_district_id"))
+    districts = set(Division.objects.values_list("code", flat=True))
+    orgs = dict(
+        Organisation.objects.filter(kind=Organisation.Kind.DISTRICT)
+        .exclude(division=None)
+        .values_list("division_id", "pk")
+    )
+    today = timezone.localdate()
+    made = [
+        Referral(
+            sample_id=pk,
+            kind=Referral.Kind.DISTRICT if region in districts else Referral.Kind.OUTGOING,
+            to_region=region,
+            to_organisation_id=orgs.get(region) if region in districts else None,
+            created_on=today,
+        )
+        for pk, region in failed.values_list("pk", "producer_region").iterator(chunk_size=5000)
+    ]
+    Referral.objects.bulk_create(made, batch_size=2000)
+    return len(made)

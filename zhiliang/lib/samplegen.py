@@ -1,0 +1,134 @@
+"""GENERATED sampling results for scale tests, benchmarks and the demo.
+
+Every row this module makes is invented: enterprise names end in “（生成数据）”,
+sample numbers start with ``GEN-`` and the credit codes are made up (with correct
+check characters). Nothing here describes a real enterprise or a real inspection.
+The output is a pure function of the seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from zhiliang.lib.uscc import check_character, gb11714_check_character
+
+GENERATED_MARK = "（生成数据）"
+HEADER = (
+    "抽样单编号",
+    "产品类别",
+    "产品名称",
+    "规格型号",
+    "生产日期或批号",
+    "被抽样单位",
+    "被抽样单位统一社会信用代码",
+    "标称生产者",
+    "标称生产者统一社会信用代码",
+    "生产者所在地区代码",
+    "抽样地区代码",
+    "抽样环节",
+    "抽样日期",
+    "检验机构",
+    "检验结论",
+    "不合格项目",
+    "报告编号",
+    "报告日期",
+)
+#: Real GB/T 2260 codes outside Chongqing for producers from elsewhere.
+OTHER_REGIONS = ("510107", "440305", "330106", "320105", "110105", "420106")
+CHANNELS = ("生产", "流通", "电商")
+LABS = ("重庆市产品质量监督检验研究院（生成数据）", "重庆市食品药品检验检测研究院（生成数据）")
+FAILED_ITEMS = ("标签", "菌落总数", "蓄电池容量", "甲醛释放量", "电气强度")
+
+
+def fake_uscc(region: str, number: int) -> str:
+    """A made-up but well-formed 统一社会信用代码 (registration authority 9, type 1)."""
+    body8 = f"{number % 10**8:08d}"
+    first17 = "91" + region + body8 + gb11714_check_character(body8)
+    return first17 + check_character(first17)
+
+
+@dataclass(frozen=True)
+class Party:
+    uscc: str
+    name: str
+    region: str
+
+
+def parties(regions: Sequence[str], count: int, seed: int, prefix: str) -> list[Party]:
+    rng = random.Random(f"{seed}:{prefix}")
+    # Different prefixes get different code ranges (str hash() varies per process).
+    offset = sum(ord(ch) for ch in prefix) * 100_000
+    out = []
+    for i in range(count):
+        region = regions[rng.randrange(len(regions))]
+        number = seed * 7919 + i + offset
+        out.append(Party(fake_uscc(region, number), f"{prefix}{i:05d}{GENERATED_MARK}", region))
+    return out
+
+
+def sample_rows(
+    n: int,
+    *,
+    seed: int,
+    year: int,
+    categories: Sequence[str],
+    districts: Sequence[str],
+    fail_rate: float = 0.1,
+    enterprises: int = 2000,
+    today: dt.date | None = None,
+) -> Iterator[tuple[str, ...]]:
+    """``n`` rows in the import's column order (see :data:`HEADER`)."""
+    rng = random.Random(seed)
+    makers = parties([*districts, *OTHER_REGIONS], enterprises, seed, "生成制造企业")
+    shops = parties(districts, enterprises, seed, "生成销售单位")
+    start = dt.date(year, 1, 1)
+    last = dt.date(year, 12, 31) if today is None else min(dt.date(year, 12, 31), today)
+    span = (last - start).days + 1
+    for i in range(n):
+        maker = makers[rng.randrange(len(makers))]
+        channel = CHANNELS[rng.randrange(3)]
+        if channel == "生产" and maker.region not in districts:
+            channel = "流通"  # a factory outside the city is sampled in the city's shops
+        sampled = start + dt.timedelta(days=rng.randrange(span))
+        if channel == "生产":
+            party, district = maker, maker.region
+        else:
+            party = shops[rng.randrange(len(shops))]
+            district = party.region
+        reported = min(sampled + dt.timedelta(days=rng.randrange(5, 25)), last)
+        failed = rng.random() < fail_rate
+        yield (
+            f"GEN-{seed}-{i:08d}",
+            categories[rng.randrange(len(categories))],
+            f"生成样品{rng.randrange(500):03d}",
+            f"型号{rng.randrange(100)}",
+            sampled.isoformat(),
+            party.name,
+            party.uscc,
+            maker.name,
+            maker.uscc,
+            maker.region,
+            district,
+            channel,
+            sampled.isoformat(),
+            LABS[i % 2],
+            "不合格" if failed else "合格",
+            FAILED_ITEMS[rng.randrange(len(FAILED_ITEMS))] if failed else "",
+            f"GEN-R-{seed}-{i:08d}",
+            reported.isoformat(),
+        )
+
+
+def write_csv(out: TextIO, rows: Iterator[tuple[str, ...]]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
