@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("zhiliang.registry.urls")),
     path("plans/", include("zhiliang.plans.urls")),
+    path("inspections/", include("zhiliang.inspections.urls")),
     path("api/", include("zhiliang.api.urls")),
     path("public/", include("zhiliang.portal.urls")),
 ]

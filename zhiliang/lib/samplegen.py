@@ -59,7 +59,9 @@ class Party:
     region: str
 
 
-def parties(regions: Sequence[str], count: int, seed: int, prefix: str) -> list[Party]:
+def parties(
+    regions: Sequence[str], count: int, seed: int, prefix: str, mark: str = GENERATED_MARK
+) -> list[Party]:
     rng = random.Random(f"{seed}:{prefix}")
     # Different prefixes get different code ranges (str hash() varies per process).
     offset = sum(ord(ch) for ch in prefix) * 100_000
@@ -67,7 +69,7 @@ def parties(regions: Sequence[str], count: int, seed: int, prefix: str) -> list[
     for i in range(count):
         region = regions[rng.randrange(len(regions))]
         number = seed * 7919 + i + offset
-        out.append(Party(fake_uscc(region, number), f"{prefix}{i:05d}{GENERATED_MARK}", region))
+        out.append(Party(fake_uscc(region, number), f"{prefix}{i:05d}{mark}", region))
     return out
 
 
@@ -81,11 +83,15 @@ def sample_rows(
     fail_rate: float = 0.1,
     enterprises: int = 2000,
     today: dt.date | None = None,
+    mark: str = GENERATED_MARK,
+    number_prefix: str = "GEN",
 ) -> Iterator[tuple[str, ...]]:
-    """``n`` rows in the import's column order (see :data:`HEADER`)."""
+    """``n`` rows in the import's column order (see :data:`HEADER`). ``mark`` ends every
+    party and laboratory name (the demo passes “（演示数据）”)."""
     rng = random.Random(seed)
-    makers = parties([*districts, *OTHER_REGIONS], enterprises, seed, "生成制造企业")
-    shops = parties(districts, enterprises, seed, "生成销售单位")
+    makers = parties([*districts, *OTHER_REGIONS], enterprises, seed, "制造企业", mark)
+    shops = parties(districts, enterprises, seed, "销售单位", mark)
+    labs = [lab.replace(GENERATED_MARK, mark) for lab in LABS]
     start = dt.date(year, 1, 1)
     last = dt.date(year, 12, 31) if today is None else min(dt.date(year, 12, 31), today)
     span = (last - start).days + 1
@@ -103,9 +109,9 @@ def sample_rows(
         reported = min(sampled + dt.timedelta(days=rng.randrange(5, 25)), last)
         failed = rng.random() < fail_rate
         yield (
-            f"GEN-{seed}-{i:08d}",
+            f"{number_prefix}-{seed}-{i:08d}",
             categories[rng.randrange(len(categories))],
-            f"生成样品{rng.randrange(500):03d}",
+            f"样品{rng.randrange(500):03d}{mark}",
             f"型号{rng.randrange(100)}",
             sampled.isoformat(),
             party.name,
@@ -116,10 +122,10 @@ def sample_rows(
             district,
             channel,
             sampled.isoformat(),
-            LABS[i % 2],
+            labs[i % 2],
             "不合格" if failed else "合格",
             FAILED_ITEMS[rng.randrange(len(FAILED_ITEMS))] if failed else "",
-            f"GEN-R-{seed}-{i:08d}",
+            f"{number_prefix}-R-{seed}-{i:08d}",
             reported.isoformat(),
         )
 

@@ -86,7 +86,21 @@ def unit_measures(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_roles(GOVERNMENT)
 def target_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/target_list.html", {"targets": targets_all()})
+    from zhiliang.inspections.selectors import target_rates
+
+    targets = list(targets_all())
+    # Pass-rate targets (measure 十四) are measured by sampling inspection, not reported.
+    rates = target_rates(targets, request.user)
+    # The city's figure for citywide readers; a district officer's own district otherwise.
+    rows = [
+        (t, [r for r in rates.get(t.pk, []) if not r.district] or rates.get(t.pk, []))
+        for t in targets
+    ]
+    return render(
+        request,
+        "plans/target_list.html",
+        {"targets": targets, "rows": rows, "has_rates": bool(rates)},
+    )
 
 
 @require_roles(OFFICE)

@@ -15,7 +15,17 @@ PUBLIC = {
     "portal:duty_index",
     "portal:duty_list",
 }
-ARGUMENTS = {"pk": "1", "plan_id": "1", "key": "cq-zjj", "action": "submit", "year": "2015"}
+ARGUMENTS = {
+    "pk": "1",
+    "plan_id": "1",
+    "key": "cq-zjj",
+    "action": "submit",
+    "year": "2015",
+    "sample_no": "GC2026-0001",
+    "step": "report",
+    "code": "CQ-2026-01",
+    "token": "0123abcd",
+}
 
 
 def _walk(patterns, prefix: str = "", namespace: str = ""):
@@ -35,7 +45,7 @@ def _endpoints():
             continue  # public pages; the API has its own matrix (api/tests)
         url = "/" + route
         for arg, value in ARGUMENTS.items():
-            for conv in ("int", "slug", "str"):
+            for conv in ("int", "slug", "str", "path"):
                 url = url.replace(f"<{conv}:{arg}>", value)
         assert "<" not in url, f"add a sample value for {route}"
         out.append(pytest.param(url, id=name))

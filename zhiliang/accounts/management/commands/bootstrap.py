@@ -74,6 +74,7 @@ class Command(BaseCommand):
             self._demo(Path(settings.VAR_DIR) / "demo-passwords.txt")
 
     def _demo(self, password_file: Path) -> None:
+        from zhiliang.inspections.demo import inspections_demo_load
         from zhiliang.plans.demo import demo_load
         from zhiliang.plans.models import Plan
 
@@ -81,8 +82,18 @@ class Command(BaseCommand):
         if plan is None:
             raise CommandError("demo data needs the seed plan (渝府办发〔2015〕101号)")
         created = demo_load(plan=plan)
+        created |= inspections_demo_load()
         if created:
-            lines = "".join(f"{name} {pw}\n" for name, pw in sorted(created.items()))
+            # Keep the passwords of demo users made by an earlier run.
+            known = dict(
+                line.partition(" ")[::2]
+                for line in (
+                    password_file.read_text(encoding="utf-8").splitlines()
+                    if password_file.exists()
+                    else []
+                )
+            )
+            lines = "".join(f"{name} {pw}\n" for name, pw in sorted((known | created).items()))
             password_file.write_text(lines, encoding="utf-8")
             password_file.chmod(0o600)
         self.stdout.write("demo data loaded (演示数据); demo logins:")

@@ -1,0 +1,644 @@
+"""Pages of sampling inspection: samples and their steps, plans and the draw, import,
+pass rates and the plan's pass-rate targets, referrals. Views stay thin: each form
+feeds one service."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from zhiliang.accounts.access import organisations_of, require_roles
+from zhiliang.exports import xlsx_response
+from zhiliang.inspections import forms as f
+from zhiliang.inspections.access import (
+    IMPORTERS,
+    INSPECTION_READERS,
+    PLAN_MANAGERS,
+    may_answer_referral,
+    may_manage_plan,
+    may_write_sample,
+    samples_visible_q,
+    visible_plans,
+)
+from zhiliang.inspections.models import (
+    DisposalAction,
+    Laboratory,
+    Objection,
+    ProductCategory,
+    Referral,
+    Sample,
+    SamplingPlan,
+)
+from zhiliang.inspections.selectors import (
+    GROUPINGS,
+    pass_rate_total,
+    pass_rates,
+    sample_steps,
+    tally_years,
+    target_rates,
+)
+from zhiliang.inspections.services import plans as plan_services
+from zhiliang.inspections.services import samples as sample_services
+from zhiliang.inspections.services.importing import samples_import
+from zhiliang.lib.svgcharts import bar_chart
+from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
+from zhiliang.plans.models import Target
+
+STEP_LABELS = {
+    "lab_delivery": gettext_lazy("样品送达检验机构"),
+    "report": gettext_lazy("出具检验报告"),
+    "notification": gettext_lazy("通知被抽样单位"),
+    "objection_window": gettext_lazy("异议期"),
+    "objection_decision": gettext_lazy("异议受理决定"),
+    "follow_up": gettext_lazy("整改复查"),
+}
+STATE_LABELS = {
+    "done": gettext_lazy("已完成"),
+    "done_late": gettext_lazy("逾期完成"),
+    "pending": gettext_lazy("进行中"),
+    "overdue": gettext_lazy("已逾期"),
+    "not_applicable": gettext_lazy("不适用"),
+}
+
+
+def _labelled(steps: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": str(st.step),
+            "label": STEP_LABELS[str(st.step)],
+            "state": str(st.state),
+            "state_label": STATE_LABELS[str(st.state)],
+            "due": st.due,
+            "done_on": st.done_on,
+            "provisional": st.provisional,
+        }
+        for st in steps
+    ]
+
+
+def _errors(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+# --- samples -------------------------------------------------------------------------------
+
+
+@require_roles(INSPECTION_READERS)
+def sample_list(request: HttpRequest) -> HttpResponse:
+    qs = Sample.objects.filter(samples_visible_q(request.user)).select_related(
+        "category", "sampling_district", "plan"
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(
+            Q(sample_no__icontains=q) | Q(product_name__icontains=q) | Q(producer_name__icontains=q)
+        )
+    conclusion = request.GET.get("conclusion", "")
+    if conclusion in ("pass", "fail", "pending"):
+        qs = qs.filter(final_conclusion="" if conclusion == "pending" else conclusion)
+    page = Paginator(qs.order_by("-sampled_on", "sample_no"), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        (s, [st for st in _labelled(sample_steps(s, today)) if st["state"] == "overdue"])
+        for s in page
+    ]
+    return render(
+        request,
+        "inspections/sample_list.html",
+        {"page": page, "rows": rows, "q": q, "conclusion": conclusion},
+    )
+
+
+@require_roles(INSPECTION_READERS)
+def sample_new(request: HttpRequest) -> HttpResponse:
+    form = f.SampleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = sample_services.SampleInput(
+            **{k: v for k, v in d.items() if k in sample_services.SampleInput.__dataclass_fields__}
+        )
+        try:
+            sample = sample_services.sample_record(actor=request.user, data=data)
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        except IntegrityError:
+            form.add_error("sample_no", _("该抽样单编号已存在。"))
+        else:
+            messages.success(request, _("样品已登记。"))
+            return redirect("inspections:sample_detail", sample_no=sample.sample_no)
+    return render(request, "inspections/sample_new.html", {"form": form})
+
+
+def _sample_for(request: HttpRequest, sample_no: str) -> Sample:
+    sample = get_object_or_404(
+        Sample.objects.filter(samples_visible_q(request.user)).select_related(
+            "category", "sampling_district", "lab", "plan", "sampled_party", "producer"
+        ),
+        sample_no=sample_no,
+    )
+    return sample
+
+
+def _objection(sample: Sample) -> Objection | None:
+    return Objection.objects.filter(sample=sample).select_related("retest_lab").first()
+
+
+def _referral(sample: Sample) -> Referral | None:
+    return Referral.objects.filter(sample=sample).select_related("to_organisation").first()
+
+
+def _available_steps(
+    sample: Sample, objection: Objection | None, referral: Referral | None, user: Any
+) -> dict[str, Any]:
+    """The forms that make sense now, by step key."""
+    out: dict[str, Any] = {}
+    if not may_write_sample(user, sample):
+        if (
+            referral
+            and referral.status == Referral.Status.OPEN
+            and may_answer_referral(user, referral)
+        ):
+            out["referral_reply"] = f.ReferralReplyForm(prefix="referral_reply")
+        return out
+    failed = sample.conclusion == Sample.Conclusion.FAIL
+    if not sample.conclusion:
+        out["report"] = f.ReportForm(prefix="report")
+    if failed and not sample.notified_on:
+        out["notify"] = f.NotifyForm(prefix="notify")
+    if failed and sample.result_received_on and objection is None:
+        out["objection"] = f.ObjectionForm(prefix="objection")
+    if objection is not None and objection.accepted is None:
+        out["decide"] = f.ObjectionDecisionForm(prefix="decide")
+    if objection is not None and objection.accepted and not objection.retest_conclusion:
+        out["retest"] = f.RetestForm(prefix="retest")
+    if sample.final_conclusion == Sample.Conclusion.FAIL:
+        last = sample.disposals.order_by("-ordered_on", "-id").first()
+        if last is None or (last.check_passed is False and last.rung != DisposalAction.Rung.REVOKE):
+            out["disposal"] = f.DisposalForm(prefix="disposal")
+        if (
+            last is not None
+            and last.check_passed is None
+            and last.rung != DisposalAction.Rung.REVOKE
+        ):
+            out["check"] = f.DisposalCheckForm(prefix="check")
+    if referral and referral.status == Referral.Status.OPEN:
+        if not referral.sent_on:
+            out["referral_send"] = f.ReferralSendForm(prefix="referral_send")
+        if may_answer_referral(user, referral):
+            out["referral_reply"] = f.ReferralReplyForm(prefix="referral_reply")
+    return out
+
+
+@require_roles(INSPECTION_READERS)
+def sample_detail(request: HttpRequest, sample_no: str) -> HttpResponse:
+    sample = _sample_for(request, sample_no)
+    objection = _objection(sample)
+    referral = _referral(sample)
+    return render(
+        request,
+        "inspections/sample_detail.html",
+        {
+            "sample": sample,
+            "steps": _labelled(sample_steps(sample, timezone.localdate())),
+            "items": sample.items.all(),
+            "objection": objection,
+            "disposals": sample.disposals.all(),
+            "referral": referral,
+            "forms": _available_steps(sample, objection, referral, request.user),
+            "may_write": may_write_sample(request.user, sample),
+        },
+    )
+
+
+def _run_step(
+    step: str,
+    form: Any,
+    user: Any,
+    sample: Sample,
+    objection: Objection | None,
+    referral: Referral | None,
+) -> None:
+    d = form.cleaned_data
+    if step == "report":
+        sample_services.sample_report(
+            actor=user,
+            sample=sample,
+            lab=d["lab"],
+            report_no=d["report_no"],
+            reported_on=d["reported_on"],
+            conclusion=d["conclusion"],
+            standards=d["standards"],
+            lab_received_on=d["lab_received_on"],
+            items=[
+                sample_services.ItemInput(name=n, result=r, requirement=q, passed=False)
+                for n, r, q in form.items()
+            ],
+        )
+    elif step == "notify":
+        sample_services.sample_notify(
+            actor=user, sample=sample, notified_on=d["notified_on"], received_on=d["received_on"]
+        )
+    elif step == "objection":
+        sample_services.objection_file(
+            actor=user, sample=sample, filed_on=d["filed_on"], reason=d["reason"]
+        )
+    elif step == "decide" and objection is not None:
+        sample_services.objection_decide(
+            actor=user,
+            objection=objection,
+            decided_on=d["decided_on"],
+            accepted=d["accepted"],
+            note=d["note"],
+            retest_lab=d["retest_lab"],
+        )
+    elif step == "retest" and objection is not None:
+        sample_services.retest_record(
+            actor=user,
+            objection=objection,
+            report_no=d["report_no"],
+            reported_on=d["reported_on"],
+            conclusion=d["conclusion"],
+        )
+    elif step == "disposal":
+        sample_services.disposal_order(
+            actor=user,
+            sample=sample,
+            rung=d["rung"],
+            ordered_on=d["ordered_on"],
+            deadline=d["deadline"],
+            note=d["note"],
+        )
+    elif step == "check":
+        action = sample.disposals.order_by("-ordered_on", "-id").first()
+        if action is None:
+            raise Http404
+        sample_services.disposal_check(
+            actor=user,
+            action=action,
+            checked_on=d["checked_on"],
+            passed=d["passed"],
+            note=d["note"],
+        )
+    elif step == "referral_send" and referral is not None:
+        sample_services.referral_send(
+            actor=user, referral=referral, sent_on=d["sent_on"], letter_no=d["letter_no"]
+        )
+    elif step == "referral_reply" and referral is not None:
+        sample_services.referral_reply(
+            actor=user, referral=referral, replied_on=d["replied_on"], reply=d["reply"]
+        )
+    else:
+        raise Http404
+
+
+STEP_FORMS = {
+    "report": f.ReportForm,
+    "notify": f.NotifyForm,
+    "objection": f.ObjectionForm,
+    "decide": f.ObjectionDecisionForm,
+    "retest": f.RetestForm,
+    "disposal": f.DisposalForm,
+    "check": f.DisposalCheckForm,
+    "referral_send": f.ReferralSendForm,
+    "referral_reply": f.ReferralReplyForm,
+}
+
+
+@require_POST
+@require_roles(INSPECTION_READERS)
+def sample_step(request: HttpRequest, sample_no: str, step: str) -> HttpResponse:
+    if step not in STEP_FORMS:
+        raise Http404
+    sample = _sample_for(request, sample_no)
+    objection = _objection(sample)
+    referral = _referral(sample)
+    allowed = (
+        step == "referral_reply"
+        and referral is not None
+        and may_answer_referral(request.user, referral)
+    )
+    if not (allowed or may_write_sample(request.user, sample)):
+        raise PermissionDenied
+    form = STEP_FORMS[step](request.POST, prefix=step)
+    if form.is_valid():
+        try:
+            _run_step(step, form, request.user, sample, objection, referral)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("已保存。"))
+    else:
+        problems = "；".join(
+            f"{form.fields[k].label if k in form.fields else ''} {' '.join(v)}".strip()
+            for k, v in form.errors.items()
+        )
+        messages.error(request, problems)
+    return redirect("inspections:sample_detail", sample_no=sample.sample_no)
+
+
+# --- plans and the draw ------------------------------------------------------------------
+
+
+@require_roles(INSPECTION_READERS)
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = visible_plans(request.user, SamplingPlan.objects.select_related("organiser"))
+    return render(
+        request,
+        "inspections/plan_list.html",
+        {"plans": plans, "may_create": bool(_organisers(request.user).exists())},
+    )
+
+
+def _organisers(user: Any) -> Any:
+    from zhiliang.accounts.access import is_office
+    from zhiliang.registry.models import Organisation
+
+    if is_office(user):
+        return Organisation.objects.exclude(kind=Organisation.Kind.ZONE).order_by("kind", "name")
+    keys = [
+        o.pk for o in organisations_of(user, frozenset({"department_officer", "district_officer"}))
+    ]
+    return Organisation.objects.filter(pk__in=keys)
+
+
+@require_roles(PLAN_MANAGERS)
+def plan_new(request: HttpRequest) -> HttpResponse:
+    form = f.PlanForm(request.POST or None, organisations=_organisers(request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        labs = [Laboratory.objects.get_or_create(name=n)[0] for n in form.lab_names()]
+        try:
+            plan = plan_services.plan_create(
+                actor=request.user,
+                code=d["code"],
+                title=d["title"],
+                year=d["year"],
+                level=d["level"],
+                organiser=d["organiser"],
+                starts_on=d["starts_on"],
+                ends_on=d["ends_on"],
+                budget=d["budget"],
+                labs=labs,
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        except PermissionDenied as exc:
+            form.add_error("organiser", str(exc) or _("无权以该单位名义制定计划。"))
+        else:
+            return redirect("inspections:plan_detail", code=plan.code)
+    return render(request, "inspections/plan_new.html", {"form": form})
+
+
+def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
+    return get_object_or_404(
+        visible_plans(request.user, SamplingPlan.objects.select_related("organiser")), code=code
+    )
+
+
+@require_roles(INSPECTION_READERS)
+def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_for(request, code)
+    record = getattr(plan, "draw", None) if hasattr(plan, "draw") else None
+    manager = may_manage_plan(request.user, plan)
+    return render(
+        request,
+        "inspections/plan_detail.html",
+        {
+            "plan": plan,
+            "quotas": plan.quotas.select_related("category", "district"),
+            "record": record,
+            "assignments": plan.assignments.select_related(
+                "category", "district", "enterprise"
+            ).prefetch_related("inspectors"),
+            "samples": plan.samples.select_related("category")[:200],
+            "manager": manager,
+            "quota_form": f.QuotaForm() if manager and record is None else None,
+            "draw_form": f.DrawForm() if manager and record is None else None,
+            "labs": plan.labs.all(),
+        },
+    )
+
+
+@require_POST
+@require_roles(PLAN_MANAGERS)
+def plan_quota(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_for(request, code)
+    form = f.QuotaForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_services.quota_set(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+    else:
+        messages.error(request, "；".join(" ".join(v) for v in form.errors.values()))
+    return redirect("inspections:plan_detail", code=plan.code)
+
+
+@require_POST
+@require_roles(PLAN_MANAGERS)
+def plan_draw(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_for(request, code)
+    form = f.DrawForm(request.POST)
+    if form.is_valid():
+        try:
+            plan_services.draw_run(actor=request.user, plan=plan, seed=form.cleaned_data["seed"])
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("抽取完成。"))
+    else:
+        messages.error(request, "；".join(" ".join(v) for v in form.errors.values()))
+    return redirect("inspections:plan_detail", code=plan.code)
+
+
+@require_roles(INSPECTION_READERS)
+def plan_verify(request: HttpRequest, code: str) -> HttpResponse:
+    plan = _plan_for(request, code)
+    if not hasattr(plan, "draw"):
+        raise Http404
+    check = plan_services.draw_verify(plan=plan)
+    if check.ok:
+        messages.success(request, _("复核通过：按记录的输入和种子重新抽取，结果与记录一致。"))
+    else:
+        messages.error(request, _("复核未通过：重新抽取的结果与记录不一致。"))
+    return redirect("inspections:plan_detail", code=plan.code)
+
+
+# --- import --------------------------------------------------------------------------------
+
+ERROR_DIR_KEY = "inspection_import_errors"
+
+
+def _errors_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "import-errors"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@require_roles(IMPORTERS)
+def import_view(request: HttpRequest) -> HttpResponse:
+    form = f.ImportForm(request.POST or None, request.FILES or None)
+    outcome = None
+    token = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            outcome = samples_import(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+        if outcome.ok:
+            messages.success(
+                request,
+                _(
+                    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
+                )
+                % {
+                    "rows": outcome.rows,
+                    "created": outcome.created,
+                    "unchanged": outcome.unchanged,
+                    "parties": outcome.parties_registered,
+                },
+            )
+            return redirect("inspections:import")
+        token = uuid.uuid4().hex
+        header = [_("行号"), _("列"), _("问题")]
+        rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
+        (_errors_dir() / f"{token}.xlsx").write_bytes(xlsx_bytes(_("导入问题"), header, rows))
+        request.session.setdefault(ERROR_DIR_KEY, [])
+        request.session[ERROR_DIR_KEY] = [*request.session[ERROR_DIR_KEY][-19:], token]
+    return render(
+        request, "inspections/import.html", {"form": form, "outcome": outcome, "token": token}
+    )
+
+
+@require_roles(IMPORTERS)
+def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+    # Only the official who ran the import may download its problem list.
+    if token not in request.session.get(ERROR_DIR_KEY, []):
+        raise Http404
+    path = _errors_dir() / f"{token}.xlsx"
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename="import-problems.xlsx", content_type=XLSX_MIME
+    )
+
+
+# --- pass rates and targets ---------------------------------------------------------------
+
+
+GROUP_LABELS = {
+    "producer_district": gettext_lazy("按生产者所在地"),
+    "sampling_district": gettext_lazy("按抽样地区"),
+    "category": gettext_lazy("按产品类别"),
+    "channel": gettext_lazy("按抽样环节"),
+}
+
+
+@require_roles(INSPECTION_READERS)
+def pass_rate_view(request: HttpRequest) -> HttpResponse:
+    years = tally_years(request.user)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    by = request.GET.get("by", "sampling_district")
+    if by not in GROUPINGS:
+        by = "sampling_district"
+    kind = request.GET.get("kind", "")
+    kinds = {kind} if kind in ProductCategory.Kind.values else None
+    rows = pass_rates(year=year, by=by, user=request.user, kinds=kinds)
+    total = pass_rate_total(year=year, user=request.user, kinds=kinds)
+    header = [
+        _("分组"),
+        _("检验批次"),
+        _("合格批次"),
+        _("合格率（%）"),
+        _("95%置信下限"),
+        _("95%置信上限"),
+    ]
+    if request.GET.get("format") == "xlsx":
+        data = [
+            [r.label, r.tested, r.passed, *[float(x) if x else None for x in r.percent()]]
+            for r in [*rows, total]
+        ]
+        return xlsx_response(f"pass-rates-{year}-{by}.xlsx", _("合格率"), header, data)
+    chart = (
+        bar_chart(
+            [r.label for r in rows],
+            [100 * r.rate if r.rate is not None else None for r in rows],
+            title=_("%(year)s 年合格率") % {"year": year},
+            label_width=220,
+        )
+        if rows
+        else ""
+    )
+    return render(
+        request,
+        "inspections/pass_rates.html",
+        {
+            "years": years or [year],
+            "year": year,
+            "by": by,
+            "groupings": GROUP_LABELS.items(),
+            "kind": kind,
+            "kinds": ProductCategory.Kind.choices,
+            "rows": rows,
+            "total": total,
+            "chart": chart,
+            "header": header,
+        },
+    )
+
+
+@require_roles(INSPECTION_READERS)
+def target_view(request: HttpRequest) -> HttpResponse:
+    targets = list(Target.objects.select_related("item__plan"))
+    rates = target_rates(targets, request.user)
+    shown = [(t, rates[t.pk]) for t in targets if t.pk in rates]
+    return render(request, "inspections/targets.html", {"shown": shown})
+
+
+# --- referrals and categories ---------------------------------------------------------------
+
+
+@require_roles(INSPECTION_READERS)
+def referral_list(request: HttpRequest) -> HttpResponse:
+    from zhiliang.accounts.access import district_codes_of
+    from zhiliang.inspections.access import is_citywide
+
+    qs = Referral.objects.select_related("sample", "to_organisation", "sample__sampling_district")
+    if not is_citywide(request.user):
+        codes = district_codes_of(request.user)
+        qs = qs.filter(Q(to_region__in=codes) | Q(sample__sampling_district_id__in=codes))
+    status = request.GET.get("status", "open")
+    if status in Referral.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("-created_on", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inspections/referral_list.html",
+        {"page": page, "status": status, "statuses": Referral.Status.choices},
+    )
+
+
+@require_roles(INSPECTION_READERS)
+def category_list(request: HttpRequest) -> HttpResponse:
+    categories = ProductCategory.objects.select_related("parent").order_by("code")
+    return render(request, "inspections/categories.html", {"categories": categories})
