@@ -34,6 +34,12 @@ PAGES = [
     ("targets", "/plans/targets/"),
     ("organisations", "/registry/organisations/"),
     ("audit", "/accounts/audit/"),
+    ("inspections-samples", "/inspections/"),
+    ("inspections-sample", "/inspections/samples/DEMO-2015-Q4-002/"),
+    ("inspections-plan", "/inspections/plans/DEMO-2015-01/"),
+    ("inspections-pass-rates", "/inspections/pass-rates/?year=2015&by=category"),
+    ("inspections-targets", "/inspections/targets/"),
+    ("inspections-import", "/inspections/import/"),
 ]
 
 

@@ -112,6 +112,9 @@ def _walk_samples(plan: SamplingPlan, inspectors: list[Any], labs: list[Laborato
     assignments = list(plan.assignments.select_related("enterprise", "category", "district")[:3])
     for number, assignment in enumerate(assignments, start=1):
         e = assignment.enterprise
+        # A drawn shop is sampled in circulation, with the producer its goods name.
+        made = Sample.objects.filter(producer=e).exists()
+        maker = e if made else _maker_of(assignment.category, e)
         sample = s.sample_record(
             actor=actor,
             plan=plan,
@@ -125,14 +128,14 @@ def _walk_samples(plan: SamplingPlan, inspectors: list[Any], labs: list[Laborato
                 batch=f"{YEAR}-09-{10 + number}",
                 sampled_party_uscc=e.uscc,
                 sampled_party_name=e.name,
-                sampled_party_role=Sample.PartyRole.PRODUCER,
-                producer_name=e.name,
-                producer_uscc=e.uscc,
-                producer_region=e.region,
+                sampled_party_role=Sample.PartyRole.PRODUCER if made else Sample.PartyRole.SELLER,
+                producer_name=maker.name,
+                producer_uscc=maker.uscc,
+                producer_region=maker.region,
                 sampling_district=assignment.district,
-                channel=Sample.Channel.PRODUCTION,
+                channel=Sample.Channel.PRODUCTION if made else Sample.Channel.CIRCULATION,
                 sampled_on=dt.date(YEAR, 10, 12 + number),
-                place="成品库" + DEMO_SUFFIX,
+                place=("成品库" if made else "销售货架") + DEMO_SUFFIX,
                 quantity="6件",
                 backup_quantity="3件",
                 seal_numbers=f"FY{YEAR}{number:04d}",
@@ -206,3 +209,16 @@ def _walk_samples(plan: SamplingPlan, inspectors: list[Any], labs: list[Laborato
             deadline=dt.date(YEAR + 1, 1, 29),
             note="逾期未改正，予以公告" + DEMO_SUFFIX,
         )
+
+
+def _maker_of(category: ProductCategory, shop: Any) -> Any:
+    sample = (
+        Sample.objects.filter(sampled_party=shop, category=category)
+        .exclude(producer=None)
+        .select_related("producer")
+        .first()
+    ) or Sample.objects.filter(category=category).exclude(producer=None).select_related(
+        "producer"
+    ).first()
+    assert sample is not None and sample.producer is not None
+    return sample.producer
