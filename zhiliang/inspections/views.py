@@ -4,6 +4,7 @@ feeds one service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import uuid
 from pathlib import Path
@@ -631,10 +632,21 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     if status in Referral.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-created_on", "-id"), 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    for r in page:
+        due = (r.sent_on or r.created_on) + dt.timedelta(days=sample_services.REFERRAL_REPLY_DAYS)
+        rows.append((r, due, r.status == Referral.Status.OPEN and today > due))
     return render(
         request,
         "inspections/referral_list.html",
-        {"page": page, "status": status, "statuses": Referral.Status.choices},
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": Referral.Status.choices,
+            "reply_days": sample_services.REFERRAL_REPLY_DAYS,
+        },
     )
 
 
