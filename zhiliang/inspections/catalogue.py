@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ def catalogue_rows(path: Path = CATALOGUE_CSV) -> list[dict[str, str]]:
         if row["parent"] and row["parent"] not in codes:
             raise ValueError(f"{path}:{number}: unknown parent {row['parent']!r}")
     if len(codes) != len(rows):
-        raise ValueError(f"{path}: duplicate category codes")
+        counts = Counter(r["code"] for r in rows)
+        repeated = sorted(code for code, n in counts.items() if n > 1)
+        raise ValueError(f"{path}: duplicate category codes: {', '.join(repeated)}")
     return rows
 
 

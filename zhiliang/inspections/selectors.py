@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import district_codes_of
@@ -60,10 +60,26 @@ class RateRow:
 
 
 def tallies_visible(user: Any) -> QuerySet[PassTally]:
+    """Tallies of the samples the user may see (the rule of ``access.samples_visible_q``)."""
     qs = PassTally.objects.all()
     if user is not None and not is_citywide(user):
-        qs = qs.filter(sampling_district_id__in=district_codes_of(user))
+        codes = district_codes_of(user)
+        qs = qs.filter(Q(sampling_district_id__in=codes) | Q(producer_region__in=codes))
     return qs
+
+
+def _tallies_for(user: Any, by: str) -> QuerySet[PassTally]:
+    """The tallies behind one grouping. A district officer sees their own district's
+    figures, whole: by producer district, every batch made there (wherever in the city
+    it was sampled); otherwise the batches sampled there. Mixing both would show other
+    districts' rates computed from a fraction of their batches."""
+    qs = PassTally.objects.all()
+    if user is None or is_citywide(user):
+        return qs
+    codes = district_codes_of(user)
+    if by == "producer_district":
+        return qs.filter(producer_region__in=codes)
+    return qs.filter(sampling_district_id__in=codes)
 
 
 def _labels(by: str, codes: list[str]) -> dict[str, str]:
@@ -90,7 +106,7 @@ def pass_rates(
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; use one of {', '.join(GROUPINGS)}")
     column = GROUPINGS[by]
-    qs = tallies_visible(user).filter(year=year)
+    qs = _tallies_for(user, by).filter(year=year)
     if kinds:
         qs = qs.filter(category__kind__in=kinds)
     rows = qs.values(column).annotate(t=Sum("tested"), p=Sum("passed")).order_by(column)
@@ -108,7 +124,7 @@ def pass_rates(
 
 
 def pass_rate_total(*, year: int, user: Any = None, kinds: set[str] | None = None) -> RateRow:
-    qs = tallies_visible(user).filter(year=year)
+    qs = _tallies_for(user, "sampling_district").filter(year=year)
     if kinds:
         qs = qs.filter(category__kind__in=kinds)
     agg = qs.aggregate(t=Sum("tested"), p=Sum("passed"))
@@ -141,10 +157,11 @@ class TargetRate:
 
     @property
     def met(self) -> bool | None:
-        rate = self.row.rate
-        if rate is None:
+        if not self.row.tested:
             return None
-        value = Decimal(str(100 * rate))
+        # Exact: 100 × passed / tested compared without floats (57/100 is 56.99999… as a
+        # float, which would miss a 57 % target it meets exactly).
+        value = Decimal(100 * self.row.passed) / Decimal(self.row.tested)
         if self.target.comparator == "<=":
             return value <= self.target.value
         if self.target.comparator == "=":
@@ -160,9 +177,15 @@ def target_kind(text: str) -> tuple[str, str] | None:
 
 
 def target_rates(targets: list[Any], user: Any = None) -> dict[int, list[TargetRate]]:
-    """For each pass-rate target: the city's rate per year, then each district's."""
+    """For each pass-rate target: the city's rate per year, then each district's.
+
+    A district officer sees only their own district's rows, but those count every batch
+    of the district (e.g. its producers' products sampled anywhere in the city), so the
+    figures are computed over all tallies and then cut to their districts."""
     out: dict[int, list[TargetRate]] = defaultdict(list)
-    years = tally_years(user)
+    citywide = user is None or is_citywide(user)
+    own = None if citywide else district_codes_of(user)
+    years = tally_years(None)
     names = dict(Division.objects.values_list("code", "name"))
     for target in targets:
         found = target_kind(target.text)
@@ -170,11 +193,20 @@ def target_rates(targets: list[Any], user: Any = None) -> dict[int, list[TargetR
             continue
         kind, by = found
         for year in years:
-            if is_citywide(user) or user is None:
-                total = pass_rate_total(year=year, user=user, kinds={kind})
+            # Only the city's own districts count: a manufactured product made in 成都
+            # and sampled in a Chongqing shop says nothing of 全市制造业产品质量, so the
+            # city's rate is the sum of its districts' rows, not of every tally.
+            rows = [r for r in pass_rates(year=year, by=by, kinds={kind}) if r.group in names]
+            if citywide:
+                total = RateRow(
+                    group="",
+                    label=_("全市"),
+                    tested=sum(r.tested for r in rows),
+                    passed=sum(r.passed for r in rows),
+                )
                 out[target.pk].append(TargetRate(target, kind, year, "", _("全市"), total))
-            for row in pass_rates(year=year, by=by, user=user, kinds={kind}):
-                if row.group in names:
+            for row in rows:
+                if own is None or row.group in own:
                     out[target.pk].append(
                         TargetRate(target, kind, year, row.group, names[row.group], row)
                     )

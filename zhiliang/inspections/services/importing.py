@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from zhiliang.accounts.access import has_role
 from zhiliang.accounts.audit import audit_record
-from zhiliang.inspections.access import writable_districts
+from zhiliang.inspections.access import IMPORTERS, writable_districts
 from zhiliang.inspections.models import ImportBatch, Laboratory, ProductCategory, Referral, Sample
 from zhiliang.inspections.selectors import regions
 from zhiliang.inspections.services.tallies import TallyKey, tally_add
@@ -183,7 +185,10 @@ def samples_import(
     today: dt.date | None = None,
 ) -> ImportOutcome:
     """Import sampling results; on any problem nothing is written and every problem is
-    reported by row and column (the first ``MAX_REPORTED``)."""
+    reported by row and column (the first ``MAX_REPORTED``). ``actor`` ``None`` is the
+    system (the console command)."""
+    if actor is not None and not has_role(actor, IMPORTERS):
+        raise PermissionDenied
     outcome = ImportOutcome()
     try:
         table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
@@ -547,15 +552,19 @@ def _referrals_for_batch(batch: ImportBatch) -> int:
         .values_list("division_id", "pk")
     )
     today = timezone.localdate()
+    # Dated from the report that found the failure, like samples.referral_open: an import
+    # of last year's results must not date the referrals (and their replies) today.
     made = [
         Referral(
             sample_id=pk,
             kind=Referral.Kind.DISTRICT if region in districts else Referral.Kind.OUTGOING,
             to_region=region,
             to_organisation_id=orgs.get(region) if region in districts else None,
-            created_on=today,
+            created_on=reported_on or today,
         )
-        for pk, region in failed.values_list("pk", "producer_region").iterator(chunk_size=5000)
+        for pk, region, reported_on in failed.values_list(
+            "pk", "producer_region", "reported_on"
+        ).iterator(chunk_size=5000)
     ]
     Referral.objects.bulk_create(made, batch_size=2000)
     return len(made)

@@ -39,6 +39,9 @@ ERR_QUOTA_DISTRICT = gettext_noop("无权为%(district)s设置配额。")
 ERR_NO_QUOTAS = gettext_noop("计划还没有任何配额，无法抽取。")
 ERR_ALREADY_DRAWN = gettext_noop("该计划已于 %(when)s 抽取（种子 %(seed)s），每个计划只抽取一次。")
 ERR_NO_INSPECTORS = gettext_noop("组织单位%(org)s没有检查人员，无法随机选派。")
+ERR_TOO_FEW_INSPECTORS = gettext_noop(
+    "组织单位%(org)s只有 %(count)s 名检查人员，每户须选派 %(needed)s 名，无法随机选派。"
+)
 
 
 def plan_create(
@@ -285,6 +288,17 @@ def draw_run(*, actor: Any, plan: SamplingPlan, seed: int) -> Draw:
         raise ValidationError(_(ERR_NO_QUOTAS))
     if not inputs.inspectors:
         raise ValidationError(_(ERR_NO_INSPECTORS) % {"org": plan.organiser.name})
+    if len(inputs.inspectors) < inputs.inspectors_per_task:
+        # lib/draw.py would hand every task the whole (too small) pool; a check needs at
+        # least two officers (行政处罚法 Art. 42), so the draw is refused instead.
+        raise ValidationError(
+            _(ERR_TOO_FEW_INSPECTORS)
+            % {
+                "org": plan.organiser.name,
+                "count": len(inputs.inspectors),
+                "needed": inputs.inspectors_per_task,
+            }
+        )
     data = inputs.as_json()
     result = draw_compute(data, seed)
     record = Draw.objects.create(

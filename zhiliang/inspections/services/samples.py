@@ -8,14 +8,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from zhiliang.accounts.access import CITYWIDE_READERS, has_role
 from zhiliang.accounts.audit import audit_record
-from zhiliang.inspections.access import require_sample_writer, writable_districts
+from zhiliang.inspections.access import (
+    SAMPLE_WRITERS,
+    may_answer_referral,
+    require_sample_writer,
+    writable_districts,
+)
 from zhiliang.inspections.models import (
     DisposalAction,
     Laboratory,
@@ -25,6 +31,7 @@ from zhiliang.inspections.models import (
     Sample,
     TestItem,
 )
+from zhiliang.inspections.selectors import regions
 from zhiliang.inspections.services.tallies import tally_add, tally_delta, tally_key
 from zhiliang.lib.samplingsteps import Rung, next_rung, objection_in_time
 from zhiliang.registry.models import Division, Enterprise, Organisation
@@ -53,6 +60,13 @@ ERR_DEADLINE_NEEDED = gettext_noop("“%(rung)s”须规定整改或复查期限
 ERR_DISTRICT = gettext_noop("无权在%(district)s录入样品。")
 ERR_REFERRAL_CLOSED = gettext_noop("该移送已回复或撤回。")
 ERR_ROLE = gettext_noop("生产环节的被抽样单位应为生产者。")
+ERR_REGION = gettext_noop("生产者所在地区代码“%(code)s”不是有效的行政区划代码（GB/T 2260）。")
+ERR_PRODUCER_REGION = gettext_noop("已填写标称生产者统一社会信用代码，须填写生产者所在地区代码。")
+ERR_NOTIFIED = gettext_noop("结果已于 %(date)s 通知被抽样单位，不能重复通知。")
+ERR_ANNOUNCE_LEVEL = gettext_noop(
+    "公告须由省级以上市场监督管理部门发布（产品质量法第十七条），区县不能决定。"
+)
+ERR_REPLY_EMPTY = gettext_noop("请填写回复内容。")
 
 # No national text of 产品质量监督抽查管理暂行办法 was found (DOMAIN.md §11): a referral's
 # reply deadline is the city's own rule, counted in calendar days.
@@ -143,12 +157,24 @@ def sample_record(
     assignment: Any = None,
     is_demo: bool = False,
 ) -> Sample:
+    if actor is not None and not has_role(actor, SAMPLE_WRITERS):
+        raise PermissionDenied
     districts = writable_districts(actor) if actor is not None else None
     if districts is not None and data.sampling_district.code not in districts:
         raise ValidationError(_(ERR_DISTRICT) % {"district": data.sampling_district.name})
     _not_future(data.sampled_on, _("抽样日期"))
     if data.channel == Sample.Channel.PRODUCTION and data.sampled_party_role != "producer":
         raise ValidationError(_(ERR_ROLE))
+    if data.producer_region:
+        # The region decides the trace-back referral: a typo must not send it nowhere.
+        known = regions().codes()
+        if (
+            data.producer_region not in known
+            and not Division.objects.filter(code=data.producer_region).exists()
+        ):
+            raise ValidationError(_(ERR_REGION) % {"code": data.producer_region})
+    elif data.producer_uscc:
+        raise ValidationError(_(ERR_PRODUCER_REGION))
     via = _("抽样单 %(no)s") % {"no": data.sample_no}
     party = party_resolve(
         uscc=data.sampled_party_uscc,
@@ -218,8 +244,9 @@ class ItemInput:
     requirement: str = ""
 
 
-def _final_set(sample: Sample, new_final: str) -> None:
-    """Set the final conclusion, keep the tallies, and open or withdraw the referral."""
+def _final_set(sample: Sample, new_final: str, on: dt.date | None = None) -> None:
+    """Set the final conclusion (reported on ``on``), keep the tallies, and open or
+    withdraw the referral."""
     old = sample.final_conclusion
     if old == new_final:
         return
@@ -228,7 +255,7 @@ def _final_set(sample: Sample, new_final: str) -> None:
     tested, passed = tally_delta(old, new_final)
     tally_add([(tally_key(sample), tested, passed)])
     if new_final == Sample.Conclusion.FAIL:
-        referral_open(sample)
+        referral_open(sample, on)
     else:
         Referral.objects.filter(sample=sample, status=Referral.Status.OPEN).update(
             status=Referral.Status.WITHDRAWN
@@ -294,7 +321,7 @@ def sample_report(
             for i in items
         ]
     )
-    _final_set(sample, conclusion)
+    _final_set(sample, conclusion, reported_on)
     audit_record(
         actor=actor, action="sample.report", obj=sample, before=before, after=_snapshot(sample)
     )
@@ -315,6 +342,10 @@ def sample_notify(
         raise ValidationError(_(ERR_NO_REPORT))
     if sample.conclusion != Sample.Conclusion.FAIL:
         raise ValidationError(_(ERR_NOT_FAILED))
+    if sample.notified_on:
+        # The notification starts the 15-day objection window: moving it would move the
+        # party's legal deadline after the fact.
+        raise ValidationError(_(ERR_NOTIFIED) % {"date": sample.notified_on.isoformat()})
     _not_future(notified_on, _("通知日期"))
     _not_future(received_on, _("收到结果日期"))
     _not_before(notified_on, sample.reported_on, _("通知日期"), _("报告日期"))
@@ -422,7 +453,7 @@ def retest_record(
     objection.retest_reported_on = reported_on
     objection.retest_conclusion = conclusion
     objection.save()
-    _final_set(sample, conclusion)
+    _final_set(sample, conclusion, reported_on)
     audit_record(
         actor=actor, action="sample.retest", obj=sample, before=before, after=_snapshot(sample)
     )
@@ -460,8 +491,18 @@ def disposal_order(
     expected = next_rung(Rung(done[-1].rung) if done else None)
     if rung != expected:
         raise ValidationError(_(ERR_RUNG_ORDER) % {"expected": DisposalAction.Rung(expected).label})
+    if (
+        rung == DisposalAction.Rung.ANNOUNCE
+        and actor is not None
+        and not has_role(actor, CITYWIDE_READERS)
+    ):
+        # Art. 17: the announcement is made by a bureau of provincial level or above;
+        # Chongqing's city bureau is of provincial rank, a district's is not.
+        raise ValidationError(_(ERR_ANNOUNCE_LEVEL))
     _not_future(ordered_on, _("决定日期"))
     _not_before(ordered_on, sample.reported_on, _("决定日期"), _("报告日期"))
+    if done:
+        _not_before(ordered_on, done[-1].checked_on, _("决定日期"), _("上一措施复查日期"))
     if rung != DisposalAction.Rung.REVOKE and deadline is None:
         raise ValidationError(_(ERR_DEADLINE_NEEDED) % {"rung": DisposalAction.Rung(rung).label})
     _not_before(deadline, ordered_on, _("期限"), _("决定日期"))
@@ -525,7 +566,10 @@ def referral_target(sample: Sample) -> tuple[str, str, Organisation | None] | No
     return Referral.Kind.OUTGOING, region, None
 
 
-def referral_open(sample: Sample) -> Referral | None:
+def referral_open(sample: Sample, failed_on: dt.date | None = None) -> Referral | None:
+    """Open (or reopen) the referral of a failed sample. It dates from the report that
+    found the failure (``failed_on``), not from when it was typed in: a report recorded
+    a month late must not give the producer's regulator a reply date before it."""
     target = referral_target(sample)
     if target is None:
         return None
@@ -536,7 +580,7 @@ def referral_open(sample: Sample) -> Referral | None:
             "kind": kind,
             "to_region": region,
             "to_organisation": org,
-            "created_on": timezone.localdate(),
+            "created_on": failed_on or sample.reported_on or timezone.localdate(),
         },
     )
     if not created and referral.status == Referral.Status.WITHDRAWN:
@@ -551,6 +595,7 @@ def referral_send(*, actor: Any, referral: Referral, sent_on: dt.date, letter_no
     if referral.status != Referral.Status.OPEN:
         raise ValidationError(_(ERR_REFERRAL_CLOSED))
     _not_future(sent_on, _("发出日期"))
+    _not_before(sent_on, referral.created_on, _("发出日期"), _("移送生成日期"))
     referral.sent_on = sent_on
     referral.letter_no = letter_no
     referral.save(update_fields=["sent_on", "letter_no"])
@@ -565,18 +610,17 @@ def referral_send(*, actor: Any, referral: Referral, sent_on: dt.date, letter_no
 
 @transaction.atomic
 def referral_reply(*, actor: Any, referral: Referral, replied_on: dt.date, reply: str) -> Referral:
-    from zhiliang.inspections.access import may_answer_referral
-
     if actor is not None and not may_answer_referral(actor, referral):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     if referral.status != Referral.Status.OPEN:
         raise ValidationError(_(ERR_REFERRAL_CLOSED))
     _not_future(replied_on, _("回复日期"))
-    _not_before(replied_on, referral.sent_on or referral.created_on, _("回复日期"), _("发出日期"))
+    if referral.sent_on:
+        _not_before(replied_on, referral.sent_on, _("回复日期"), _("发出日期"))
+    else:
+        _not_before(replied_on, referral.created_on, _("回复日期"), _("移送生成日期"))
     if not reply.strip():
-        raise ValidationError(_("请填写回复内容。"))
+        raise ValidationError(_(ERR_REPLY_EMPTY))
     referral.replied_on = replied_on
     referral.reply = reply
     referral.status = Referral.Status.REPLIED
