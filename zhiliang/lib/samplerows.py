@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from zhiliang.lib.tablestream import EXTRA_KEY as _EXTRA_KEY
 from zhiliang.lib.tablestream import INEXACT_KEY as _INEXACT_KEY
@@ -163,6 +164,9 @@ MESSAGES: dict[str, str] = {
     "sample_no_whitespace": gettext_noop("抽样单编号“%(value)s”中含有空格"),
     "sample_no_duplicate": gettext_noop("抽样单编号“%(value)s”与第%(line)s行重复"),
     "category_unknown": gettext_noop("产品类别“%(value)s”不在产品目录中（可填类别代码或名称）"),
+    "category_ambiguous": gettext_noop(
+        "产品类别名称“%(value)s”在多个目录中都有（%(codes)s），请填写类别代码"
+    ),
     "uscc_invalid": gettext_noop("统一社会信用代码“%(value)s”无效：%(reason)s"),
     "region_invalid": gettext_noop("地区代码“%(value)s”不是有效的行政区划代码（GB/T 2260）"),
     "sampling_region_outside_city": gettext_noop(
@@ -291,7 +295,9 @@ class RowValidator:
     """Validates the rows of one file; keep one instance per file.
 
     ``categories`` maps category codes and names to the canonical code
-    (codes match case-insensitively); ``region_codes`` holds every valid GB/T
+    (codes match case-insensitively); ``ambiguous`` maps a name that several
+    catalogues share to its codes, and such a name is refused (a guess would
+    count the batch toward the wrong catalogue); ``region_codes`` holds every valid GB/T
     2260 code; ``city_regions`` the codes of this city's districts, where
     sampling must have taken place; ``today`` bounds every date.
     """
@@ -303,7 +309,9 @@ class RowValidator:
         region_codes: Container[str],
         city_regions: Container[str],
         today: dt.date,
+        ambiguous: Mapping[str, Sequence[str]] = MappingProxyType({}),
     ) -> None:
+        self._ambiguous = {k.strip(): list(v) for k, v in ambiguous.items()}
         self._categories = {k.strip(): v for k, v in categories.items()}
         self._categories_folded = {k.strip().casefold(): v for k, v in categories.items()}
         self._region_codes = region_codes
@@ -353,7 +361,17 @@ class RowValidator:
         category = self._categories.get(raw_category) or self._categories_folded.get(
             raw_category.casefold()
         )
-        if category is None:
+        if raw_category in self._ambiguous:
+            category = None
+            errors.append(
+                RowError(
+                    line,
+                    "category",
+                    "category_ambiguous",
+                    {"value": raw_category, "codes": "、".join(self._ambiguous[raw_category])},
+                )
+            )
+        elif category is None:
             if raw_category:
                 errors.append(
                     RowError(line, "category", "category_unknown", {"value": raw_category})

@@ -156,15 +156,22 @@ def _structure_message(exc: TableStructureError) -> str:
 
 def _validator(today: dt.date) -> RowValidator:
     categories: dict[str, str] = {}
-    for code, name in ProductCategory.objects.values_list("code", "name"):
+    by_name: dict[str, list[str]] = {}
+    for code, name in ProductCategory.objects.order_by("code").values_list("code", "name"):
         categories[code] = code
-        categories.setdefault(name, code)
+        by_name.setdefault(name, []).append(code)
+    for name, codes in by_name.items():
+        if len(codes) == 1 and name not in categories:
+            categories[name] = codes[0]
+    # A name several catalogues share (家用电器及电器附件 in 2021 and 2023) needs its code.
+    ambiguous = {name: codes for name, codes in by_name.items() if len(codes) > 1}
     city = frozenset(Division.objects.exclude(level="province").values_list("code", flat=True))
     return RowValidator(
         categories=categories,
         region_codes=regions().codes() | city,
         city_regions=city,
         today=today,
+        ambiguous=ambiguous,
     )
 
 

@@ -285,6 +285,13 @@ BAD_USCC = "91500103MA5U000000"
         ),
         ("conclusion", "基本合格", "conclusion_unknown", {"value": "基本合格"}),
         ("category", "不存在的类别", "category_unknown", {"value": "不存在的类别"}),
+        # In the 2021 and 2023 industrial catalogues both: a guess would count it wrongly.
+        (
+            "category",
+            "家用电器及电器附件",
+            "category_ambiguous",
+            {"value": "家用电器及电器附件", "codes": "CQ21-02、IND21-01、IND23-02"},
+        ),
     ],
 )
 def test_one_bad_cell_rejects_the_file_with_its_row_and_column(

@@ -154,6 +154,21 @@ def test_it_finds_the_category_by_code_or_name(given, code):
     assert row is not None and row.category == code
 
 
+def test_it_refuses_a_category_name_that_several_catalogues_share():
+    checker = RowValidator(
+        categories=CATEGORIES,
+        region_codes=REGION_CODES,
+        city_regions=CITY_REGIONS,
+        today=TODAY,
+        ambiguous={"家用电器": ["IND21-02", "IND23-02"]},
+    )
+    row, errors = checker.check(2, good(category="家用电器"))
+    assert row is None
+    assert [(e.field, e.code, e.params["codes"]) for e in errors] == [
+        ("category", "category_ambiguous", "IND21-02、IND23-02")
+    ]
+
+
 @pytest.mark.parametrize(
     ("given", "channel"),
     [
@@ -274,6 +289,7 @@ def test_every_code_has_a_rule_test_and_a_message():
         "sample_no_duplicate",
         "inexact_number",
         "extra_cells",
+        "category_ambiguous",
     }
     assert tested == set(MESSAGES)
 
