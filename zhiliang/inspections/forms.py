@@ -55,9 +55,35 @@ class PlanForm(forms.Form):
         help_text=_("每行一个机构名称"),
     )
 
+    class_weights = forms.CharField(
+        label=_("风险分类抽取权重"),
+        required=False,
+        max_length=100,
+        help_text=_("如 A=0.05 B=0.2 C=0.6 D=1；留空用默认值。未分类企业权重 0.2。"),
+    )
+    inspectors_per_task = forms.IntegerField(
+        label=_("每户检查人员数"), min_value=2, max_value=5, initial=2, required=False
+    )
+
     def __init__(self, *args: object, organisations: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["organiser"].queryset = organisations  # type: ignore[attr-defined]
+
+    def clean_class_weights(self) -> dict[str, float]:
+        weights: dict[str, float] = {}
+        for part in self.cleaned_data["class_weights"].replace("，", " ").replace(",", " ").split():
+            key, sep, value = part.partition("=")
+            try:
+                weights[key.strip().upper()] = float(value)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("无法识别“%(part)s”，应写成 A=0.05 这样的形式。") % {"part": part}
+                ) from None
+            if not sep:
+                raise forms.ValidationError(
+                    _("无法识别“%(part)s”，应写成 A=0.05 这样的形式。") % {"part": part}
+                )
+        return weights
 
     def lab_names(self) -> list[str]:
         return [n.strip() for n in self.cleaned_data["labs"].splitlines() if n.strip()]

@@ -395,6 +395,8 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                 ends_on=d["ends_on"],
                 budget=d["budget"],
                 labs=labs,
+                class_weights=d["class_weights"],
+                inspectors_per_task=d["inspectors_per_task"] or 2,
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))

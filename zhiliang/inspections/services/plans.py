@@ -31,6 +31,10 @@ from zhiliang.lib import draw as drawlib
 from zhiliang.registry.models import Division, Enterprise, Organisation
 
 ERR_PLAN_PERIOD = gettext_noop("结束日期不能早于开始日期。")
+ERR_WEIGHTS = gettext_noop(
+    "风险分类权重应写成 A=0.05 B=0.2 C=0.6 D=1，类别为 A–D，权重大于 0 且不超过 1。"
+)
+ERR_TWO_INSPECTORS = gettext_noop("每户至少选派两名检查人员（行政处罚法第四十二条）。")
 ERR_PLAN_YEAR = gettext_noop("抽查期间必须在计划年度 %(year)s 内。")
 ERR_NOT_ORGANISER = gettext_noop("只能以本单位名义制定抽查计划。")
 ERR_DISTRICT_LEVEL = gettext_noop("区县工作人员只能制定本区县的区县级抽查计划。")
@@ -56,8 +60,12 @@ def plan_create(
     ends_on: dt.date,
     budget: Decimal | None = None,
     labs: list[Laboratory] | None = None,
+    class_weights: dict[str, float] | None = None,
+    inspectors_per_task: int = 2,
     is_demo: bool = False,
 ) -> SamplingPlan:
+    """``class_weights``: relative draw weight per credit risk class (A–D), the city's
+    configuration of 国市监信发〔2022〕6号's sampling ratios; empty means the defaults."""
     if actor is not None and not is_office(actor):
         if not any(
             m.organisation_id == organiser.pk
@@ -71,6 +79,14 @@ def plan_create(
         raise ValidationError(_(ERR_PLAN_PERIOD))
     if starts_on.year != year or ends_on.year != year:
         raise ValidationError(_(ERR_PLAN_YEAR) % {"year": year})
+    weights = dict(class_weights or {})
+    if any(k not in "ABCD" or len(k) != 1 for k in weights) or any(
+        not 0 < float(v) <= 1 for v in weights.values()
+    ):
+        raise ValidationError(_(ERR_WEIGHTS))
+    if inspectors_per_task < 2:
+        # 行政处罚法 Art. 42: at least two law-enforcement officers.
+        raise ValidationError(_(ERR_TWO_INSPECTORS))
     with transaction.atomic():
         plan = SamplingPlan(
             code=code,
@@ -81,6 +97,8 @@ def plan_create(
             starts_on=starts_on,
             ends_on=ends_on,
             budget=budget,
+            class_weights={k: float(v) for k, v in sorted(weights.items())},
+            inspectors_per_task=inspectors_per_task,
             is_demo=is_demo,
             created_by=actor,
         )
@@ -102,6 +120,8 @@ def _plan_facts(plan: SamplingPlan) -> dict[str, Any]:
         "period": [plan.starts_on.isoformat(), plan.ends_on.isoformat()],
         "budget": str(plan.budget) if plan.budget is not None else None,
         "labs": sorted(lab.name for lab in plan.labs.all()),
+        "class_weights": plan.class_weights,
+        "inspectors_per_task": plan.inspectors_per_task,
     }
 
 

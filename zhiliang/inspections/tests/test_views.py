@@ -199,11 +199,13 @@ def test_it_creates_a_plan_sets_quotas_and_draws_from_the_page(client_as):
             "starts_on": "2025-03-01",
             "ends_on": "2025-11-30",
             "labs": "重庆市产品质量监督检验研究院\n国家检测中心",
+            "class_weights": "A=0.1, B=0.3 C=0.6 D=1",
         },
     )
     assert response.status_code == 302
     plan = SamplingPlan.objects.get(code="CQ-2025-01")
     assert plan.labs.count() == 2
+    assert plan.class_weights == {"A": 0.1, "B": 0.3, "C": 0.6, "D": 1.0}
     client.post(
         "/inspections/plans/CQ-2025-01/quota/",
         {"category": category.pk, "district": "500103", "batches": "2"},
@@ -396,3 +398,21 @@ def test_it_verifies_a_draw_by_command_line_value_shown_on_the_page(client_as):
     plan_svc.draw_run(actor=None, plan=plan, seed=7)
     page = client_as("inspector").get("/inspections/plans/P-1/").content.decode()
     assert "zhiliang inspections draw --plan P-1 --seed 7" in page
+
+
+def test_it_refuses_bad_class_weights(client_as):
+    response = client_as("department").post(
+        "/inspections/plans/new/",
+        {
+            "code": "W-1",
+            "title": "w",
+            "year": "2025",
+            "level": "provincial",
+            "organiser": "cq-zjj",
+            "starts_on": "2025-03-01",
+            "ends_on": "2025-11-30",
+            "class_weights": "A=0.1 E=2",
+        },
+    )
+    assert "风险分类权重应写成" in response.content.decode()
+    assert not SamplingPlan.objects.filter(code="W-1").exists()
