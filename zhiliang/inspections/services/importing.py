@@ -264,10 +264,8 @@ class _Writer:
             file_name=self.file_name[:255], sha256=sha256, imported_by=self.actor
         )
         self.outcome.batch = self.batch
-        self.via = _("抽查结果导入 #%(id)s %(file)s") % {
-            "id": self.batch.pk,
-            "file": self.file_name,
-        }
+        # Stored data, so in Chinese whatever the official's interface language.
+        self.via = f"抽查结果导入 #{self.batch.pk} {self.file_name}"
 
     def row(self, line: int, values: dict[str, str]) -> None:
         self.outcome.rows += 1

@@ -175,7 +175,8 @@ def sample_record(
             raise ValidationError(_(ERR_REGION) % {"code": data.producer_region})
     elif data.producer_uscc:
         raise ValidationError(_(ERR_PRODUCER_REGION))
-    via = _("抽样单 %(no)s") % {"no": data.sample_no}
+    # Stored data, so in Chinese whatever the official's interface language.
+    via = f"抽样单 {data.sample_no}"
     party = party_resolve(
         uscc=data.sampled_party_uscc,
         name=data.sampled_party_name,
