@@ -44,6 +44,13 @@ def _fast_password_hashing(settings: Any) -> None:
 @pytest.fixture
 def registry(db: Any) -> None:
     registry_load_chongqing_2015(actor=None)
+    # The catalogue comes with a data migration, but a transactional test (the browser
+    # tests' live server) flushes every table when it ends: restore it if it is gone.
+    from zhiliang.inspections.catalogue import load_catalogue
+    from zhiliang.inspections.models import ProductCategory
+
+    if not ProductCategory.objects.exists():
+        load_catalogue(ProductCategory)
 
 
 @pytest.fixture
