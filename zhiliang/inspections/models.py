@@ -197,11 +197,26 @@ class Sample(models.Model):
     plan = models.ForeignKey(
         SamplingPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
     )
+    # Samples are the one table that grows by a million rows a year, loaded in bulk: only
+    # the columns pages look samples up by are indexed, and references to small lookup
+    # tables (category, lab, import batch, user, assignment) are kept by Django (PROTECT
+    # and the importer's checks) without a database constraint, whose per-row trigger
+    # would dominate a PostgreSQL bulk load (benchmarks/bench_inspections.py).
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="samples",
+        db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, verbose_name=_("产品类别")
+        ProductCategory,
+        on_delete=models.PROTECT,
+        verbose_name=_("产品类别"),
+        db_index=False,
+        db_constraint=False,
     )
     product_name = models.CharField(_("产品名称"), max_length=200)
     model = models.CharField(_("规格型号"), max_length=100, blank=True)
@@ -229,7 +244,13 @@ class Sample(models.Model):
     seal_numbers = models.CharField(_("封样编号"), max_length=200, blank=True)
     samplers = models.CharField(_("抽样人员"), max_length=200, blank=True)
     lab = models.ForeignKey(
-        Laboratory, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("检验机构")
+        Laboratory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("检验机构"),
+        db_index=False,
+        db_constraint=False,
     )
     lab_received_on = models.DateField(_("样品送达检验机构日期"), null=True, blank=True)
     standards = models.TextField(_("检验依据"), blank=True)
@@ -246,11 +267,21 @@ class Sample(models.Model):
         _("最终结论"), max_length=8, choices=Conclusion.choices, blank=True, default=""
     )
     import_batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="samples",
+        db_constraint=False,
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
+import multiprocessing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -31,9 +33,15 @@ from django.utils.translation import gettext_noop
 from zhiliang.accounts.access import has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.inspections.access import IMPORTERS, writable_districts
-from zhiliang.inspections.models import ImportBatch, Laboratory, ProductCategory, Referral, Sample
+from zhiliang.inspections.models import (
+    ImportBatch,
+    Laboratory,
+    PassTally,
+    ProductCategory,
+    Referral,
+    Sample,
+)
 from zhiliang.inspections.selectors import regions
-from zhiliang.inspections.services.tallies import TallyKey, tally_add
 from zhiliang.lib.samplerows import (
     FIELD_LABELS,
     HEADERS,
@@ -214,11 +222,18 @@ def samples_import(
         plan=plan,
         file_name=file_name,
     )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            # 64 MB instead of 2 MB: a million rows go into ten indexes.
+            cursor.execute("PRAGMA cache_size = -65536")
+    checked = _checked_rows(table, writer.validator, writer.allowed)
+    if path.stat().st_size >= PARALLEL_MIN_BYTES:
+        checked = _in_second_process(checked)
     try:
         with transaction.atomic(), table:
             writer.start(file_sha256(path))
-            for line, values in table:
-                writer.row(line, values)
+            for rows, problems, more in checked:
+                writer.take(rows, problems, more)
             writer.finish()
             if not outcome.ok or (outcome.created == 0 and outcome.parties_registered == 0):
                 # A bad file, or one that changes nothing: leave no trace.
@@ -231,6 +246,89 @@ def samples_import(
     if outcome.ok and outcome.rows == 0:
         outcome.add(ImportProblem(0, "", _(ERR_NO_ROWS)))
     return outcome
+
+
+#: Files at least this big are checked in a second process while this one writes: the
+#: two cores then share the work (reading and checking ~60 %, writing ~40 % of a
+#: million-row import). Smaller files are not worth starting a process for.
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+class _Chunk(list[tuple[int, SampleRow]]):
+    """Checked rows of a chunk, and how many rows of it were rejected."""
+
+    rejected = 0
+
+
+_Checked = Iterator[tuple[_Chunk, list[ImportProblem], int]]
+
+
+def _checked_rows(table: Any, validator: RowValidator, allowed: frozenset[str] | None) -> _Checked:
+    """Read and check every row, yielding chunks of good rows with the problems found.
+    Nothing here touches the database, so it can run in another process."""
+    chunk = _Chunk()
+    problems: list[ImportProblem] = []
+    reported = more = 0
+    for line, values in table:
+        clean, errors = validator.check(line, values)
+        if clean is not None and allowed is not None and clean.sampling_region not in allowed:
+            errors = [
+                RowError(line, "sampling_region", "_district", {"district": clean.sampling_region})
+            ]
+        if errors:
+            chunk.rejected += 1
+            for error in errors:
+                if reported < MAX_REPORTED:
+                    problems.append(_problem(error))
+                    reported += 1
+                else:
+                    more += 1
+        else:
+            chunk.append((line, clean))
+        if len(chunk) + chunk.rejected >= CHUNK:
+            yield chunk, problems, more
+            chunk, problems, more = _Chunk(), [], 0
+    yield chunk, problems, more
+
+
+def _in_second_process(checked: _Checked) -> _Checked:
+    """Run ``checked`` in a forked process and yield what it yields, in order. A bounded
+    queue keeps at most a few chunks in flight, so memory stays flat."""
+    context = multiprocessing.get_context("fork")
+    queue: Any = context.Queue(maxsize=4)
+
+    def produce() -> None:
+        try:
+            for item in checked:
+                queue.put(("chunk", item))
+            queue.put(("done", None))
+        except TableError as exc:
+            queue.put(("table_error", str(exc)))
+        except BaseException as exc:  # reported to the parent, never swallowed
+            queue.put(("crash", f"{type(exc).__name__}: {exc}"))
+
+    process = context.Process(target=produce, daemon=True)
+    process.start()
+    try:
+        while True:
+            try:
+                kind, item = queue.get(timeout=5)
+            except Empty:
+                if not process.is_alive():
+                    raise RuntimeError("the import's checking process died") from None
+                continue
+            if kind == "chunk":
+                yield item
+            elif kind == "done":
+                return
+            elif kind == "table_error":
+                raise TableError(item)
+            else:
+                raise RuntimeError(f"the import's checking process failed: {item}")
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
 
 
 class _Writer:
@@ -254,7 +352,6 @@ class _Writer:
         self.enterprises: dict[str, int] = {}
         self.labs: dict[str, int] = {}
         self.categories = dict(ProductCategory.objects.values_list("code", "pk"))
-        self.tallies: Counter[tuple[TallyKey, str]] = Counter()
         self.now = timezone.now()
         self.batch: ImportBatch | None = None
         self.fail_numbers: list[str] = []
@@ -267,23 +364,14 @@ class _Writer:
         # Stored data, so in Chinese whatever the official's interface language.
         self.via = f"抽查结果导入 #{self.batch.pk} {self.file_name}"
 
-    def row(self, line: int, values: dict[str, str]) -> None:
-        self.outcome.rows += 1
-        clean, errors = self.validator.check(line, values)
-        for error in errors:
-            self.outcome.add(_problem(error))
-        if clean is None:
-            return
-        if self.allowed is not None and clean.sampling_region not in self.allowed:
-            self.outcome.add(
-                ImportProblem(
-                    line,
-                    "sampling_region",
-                    _(ERR_NOT_YOUR_DISTRICT) % {"district": clean.sampling_region},
-                )
-            )
-            return
-        self.pending.append((line, clean))
+    def take(self, rows: _Chunk, problems: list[ImportProblem], more: int) -> None:
+        """One chunk of checked rows, with the problems found in it (``more`` counts
+        problems beyond the reported ones)."""
+        self.outcome.rows += len(rows) + rows.rejected
+        for problem in problems:
+            self.outcome.add(problem)
+        self.outcome.problem_count += more
+        self.pending.extend(rows)
         if len(self.pending) >= CHUNK:
             self.flush()
 
@@ -291,10 +379,7 @@ class _Writer:
         self.flush()
         if not self.outcome.ok or self.batch is None:
             return
-        tally_add(
-            (key, self.tallies[(key, "t")], self.tallies[(key, "p")])
-            for key in {k for k, _kind in self.tallies}
-        )
+        _tallies_for_batch(self.batch)
         created_referrals = _referrals_for_batch(self.batch)
         self.batch.rows = self.outcome.rows
         self.batch.created = self.outcome.created
@@ -425,22 +510,16 @@ class _Writer:
                     actor_id,
                 )
             )
-            if r.conclusion:
-                key = (
-                    r.sampled_on.year,
-                    self.categories[r.category],
-                    r.sampling_region,
-                    r.producer_region,
-                    r.channel,
-                )
-                self.tallies[(key, "t")] += 1
-                self.tallies[(key, "p")] += r.conclusion == "pass"
         _bulk_insert_samples(records, self.now)
         self.outcome.created += len(rows)
 
 
 def _problem(error: RowError) -> ImportProblem:
-    return ImportProblem(error.line, error.field, error.message(_))
+    if error.code == "_district":
+        message = _(ERR_NOT_YOUR_DISTRICT) % error.params
+    else:
+        message = error.message(_)
+    return ImportProblem(error.line, error.field, message)
 
 
 def _comparable(row: SampleRow, name: str) -> str:
@@ -451,6 +530,17 @@ def _comparable(row: SampleRow, name: str) -> str:
 
 
 def _stored_samples(numbers: list[str]) -> dict[str, dict[str, str]]:
+    # Most chunks are all new: one index probe per number, with no ORM lookup building
+    # (2,000 IN parameters cost ~10 ms through the ORM, ~2 ms raw) and no joins.
+    table = connection.ops.quote_name(Sample._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT sample_no FROM {table} WHERE sample_no IN ({', '.join(['%s'] * len(numbers))})",
+            numbers,
+        )
+        numbers = [n for (n,) in cursor.fetchall()]
+    if not numbers:
+        return {}
     rows = Sample.objects.filter(sample_no__in=numbers).values_list(
         "sample_no",
         "category__code",
@@ -545,6 +635,38 @@ def _bulk_insert_samples(records: list[tuple[Any, ...]], now: dt.datetime) -> No
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", prepared)
 
 
+def _tallies_for_batch(batch: ImportBatch) -> None:
+    """Add the batch's tested samples to the pass tallies in the database: one
+    INSERT … SELECT … GROUP BY whose upsert adds to cells that exist (SQLite ≥ 3.24,
+    PostgreSQL), instead of a Python counter of every cell (about 250 MB at a million
+    rows) and two ORM queries per cell (95 % of the import's time)."""
+    qn = connection.ops.quote_name
+    tally, sample = PassTally._meta, Sample._meta
+    keys = ["category", "sampling_district", "producer_region", "channel"]
+    key_cols = ", ".join(qn(tally.get_field(k).column) for k in ["year", *keys])
+    src_cols = ", ".join(qn(sample.get_field(k).column) for k in keys)
+    sampled_on = qn(sample.get_field("sampled_on").column)
+    final = qn(sample.get_field("final_conclusion").column)
+    batch_col = qn(sample.get_field("import_batch").column)
+    if connection.vendor == "postgresql":
+        year = f"CAST(EXTRACT(YEAR FROM {sampled_on}) AS integer)"
+    else:
+        year = f"CAST(strftime('%%Y', {sampled_on}) AS integer)"
+    table = qn(tally.db_table)
+    tested, passed = qn("tested"), qn("passed")
+    sql = (
+        f"INSERT INTO {table} ({key_cols}, {tested}, {passed}) "
+        f"SELECT {year}, {src_cols}, COUNT(*), SUM(CASE WHEN {final} = %s THEN 1 ELSE 0 END) "
+        f"FROM {qn(sample.db_table)} WHERE {batch_col} = %s AND {final} <> '' "
+        f"GROUP BY 1, {src_cols} "
+        f"ON CONFLICT ({key_cols}) DO UPDATE SET "
+        f"{tested} = {table}.{tested} + EXCLUDED.{tested}, "
+        f"{passed} = {table}.{passed} + EXCLUDED.{passed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Sample.Conclusion.PASS, batch.pk])
+
+
 def _referrals_for_batch(batch: ImportBatch) -> int:
     """Open a trace-back referral for every failed sample of the batch whose producer is
     registered outside its sampling district: one statement, not a million saves."""
@@ -559,17 +681,20 @@ def _referrals_for_batch(batch: ImportBatch) -> int:
     today = timezone.localdate()
     # Dated from the report that found the failure, like samples.referral_open: an import
     # of last year's results must not date the referrals (and their replies) today.
-    made = [
-        Referral(
-            sample_id=pk,
-            kind=Referral.Kind.DISTRICT if region in districts else Referral.Kind.OUTGOING,
-            to_region=region,
-            to_organisation_id=orgs.get(region) if region in districts else None,
-            created_on=reported_on or today,
+    # Plain tuples in memory, model instances only 2,000 at a time (a million-row file
+    # has ~70,000 referrals: ~70 MB as instances).
+    found = list(failed.values_list("pk", "producer_region", "reported_on"))
+    for i in range(0, len(found), 2000):
+        Referral.objects.bulk_create(
+            [
+                Referral(
+                    sample_id=pk,
+                    kind=Referral.Kind.DISTRICT if region in districts else Referral.Kind.OUTGOING,
+                    to_region=region,
+                    to_organisation_id=orgs.get(region) if region in districts else None,
+                    created_on=reported_on or today,
+                )
+                for pk, region, reported_on in found[i : i + 2000]
+            ]
         )
-        for pk, region, reported_on in failed.values_list(
-            "pk", "producer_region", "reported_on"
-        ).iterator(chunk_size=5000)
-    ]
-    Referral.objects.bulk_create(made, batch_size=2000)
-    return len(made)
+    return len(found)

@@ -410,3 +410,44 @@ def test_the_import_command(registry, tmp_path):
         f"bad.csv: row 3 [被抽样单位统一社会信用代码]: 统一社会信用代码“{BAD_USCC}”无效"
     )
     assert Sample.objects.count() == 4
+
+
+# --- large files: checked in a second process -----------------------------------------------
+
+
+def test_a_large_file_is_checked_in_a_second_process_with_the_same_result(
+    users, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "CHUNK", 2)  # several chunks cross the process boundary
+    outcome = _import(_csv(tmp_path, ROWS), users["office"])
+    assert outcome.ok, _problems(outcome)
+    assert (outcome.rows, outcome.created, outcome.parties_registered) == (4, 4, 5)
+    assert Referral.objects.count() == 2
+    cells = _cells()
+    tally_rebuild()
+    assert _cells() == cells
+
+
+def test_problems_found_in_the_second_process_reject_the_file(users, tmp_path, monkeypatch):
+    monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "CHUNK", 2)
+    before = _counts()
+    rows = [ROWS[0], ROWS[1], ROWS[2], _set(ROWS[3], "sampled_on", "2099-01-01")]
+    outcome = _import(_csv(tmp_path, rows), users["office"])
+    assert not outcome.ok and outcome.rows == 4
+    assert [(p.line, p.field) for p in outcome.problems] == [(5, "sampled_on")]
+    assert _counts() == before
+
+
+def test_a_file_that_turns_unreadable_midway_is_rejected_from_the_second_process(
+    users, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "CHUNK", 2)
+    path = _csv(tmp_path, ROWS)
+    path.write_bytes(path.read_bytes() + b"S-9," + "渝中".encode("gbk") + b"\n")
+    before = _counts()
+    outcome = _import(path, users["office"])
+    assert not outcome.ok and "UTF-8" in outcome.problems[0].message
+    assert _counts() == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import resource
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,11 @@ class Command(BaseCommand):
         imp = sub.add_parser("import", help="import sampling results (CSV or XLSX)")
         imp.add_argument("file")
         imp.add_argument("--plan", default=None, help="plan code the samples belong to")
+        imp.add_argument(
+            "--stats",
+            action="store_true",
+            help="also print peak memory of this process and of the checking process",
+        )
         cats = sub.add_parser("categories", help="print the product catalogue as CSV")
         cats.add_argument(
             "--load", action="store_true", help="first add catalogue rows missing from the database"
@@ -122,6 +128,14 @@ class Command(BaseCommand):
             f"rows {outcome.rows}: created {outcome.created}, unchanged {outcome.unchanged}, "
             f"parties registered {outcome.parties_registered}"
         )
+        if options["stats"]:
+            # Linux reports ru_maxrss in KiB; the checking process is the only child.
+            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            checker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            self.stdout.write(
+                f"peak memory MB: import {own:.0f}, checking process {checker:.0f}, "
+                f"sum {own + checker:.0f}"
+            )
 
     def do_categories(self, options: dict[str, Any]) -> None:
         if options["load"]:
