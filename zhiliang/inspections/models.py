@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from zhiliang.registry.models import Division, Enterprise, Organisation
@@ -237,12 +238,12 @@ class Sample(models.Model):
         Division, on_delete=models.PROTECT, verbose_name=_("抽样地区")
     )
     channel = models.CharField(_("抽样环节"), max_length=16, choices=Channel.choices)
-    place = models.CharField(_("抽样地点"), max_length=200, blank=True)
+    place = models.CharField(_("抽样地点"), max_length=200, blank=True, db_default="")
     sampled_on = models.DateField(_("抽样日期"))
-    quantity = models.CharField(_("抽样数量"), max_length=40, blank=True)
-    backup_quantity = models.CharField(_("备份样品数量"), max_length=40, blank=True)
-    seal_numbers = models.CharField(_("封样编号"), max_length=200, blank=True)
-    samplers = models.CharField(_("抽样人员"), max_length=200, blank=True)
+    quantity = models.CharField(_("抽样数量"), max_length=40, blank=True, db_default="")
+    backup_quantity = models.CharField(_("备份样品数量"), max_length=40, blank=True, db_default="")
+    seal_numbers = models.CharField(_("封样编号"), max_length=200, blank=True, db_default="")
+    samplers = models.CharField(_("抽样人员"), max_length=200, blank=True, db_default="")
     lab = models.ForeignKey(
         Laboratory,
         null=True,
@@ -253,7 +254,7 @@ class Sample(models.Model):
         db_constraint=False,
     )
     lab_received_on = models.DateField(_("样品送达检验机构日期"), null=True, blank=True)
-    standards = models.TextField(_("检验依据"), blank=True)
+    standards = models.TextField(_("检验依据"), blank=True, db_default="")
     conclusion = models.CharField(
         _("检验结论"), max_length=8, choices=Conclusion.choices, blank=True, default=""
     )
@@ -272,9 +273,11 @@ class Sample(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="samples",
+        db_index=False,  # a batch's rows are found by id range (they are written in one go)
         db_constraint=False,
     )
-    is_demo = models.BooleanField(_("演示数据"), default=False)
+    # Defaults in the database too: the importer's raw bulk insert leaves these out.
+    is_demo = models.BooleanField(_("演示数据"), default=False, db_default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -283,7 +286,7 @@ class Sample(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
 
     class Meta:
         ordering = ["-sampled_on", "sample_no"]

@@ -20,6 +20,9 @@ from zhiliang.inspections.services.tallies import tally_rebuild
 
 class Command(BaseCommand):
     help = "监督抽查：抽取、导入、产品类别、合格率 (sampling inspection)"
+    # The system checks import every URL module (the PDF library among them): a second
+    # per run that a data command does not need (`zhiliang check` runs them).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
