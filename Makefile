@@ -51,6 +51,7 @@ test: setup lint test-sqlite test-postgres
 bench: setup
 	@$(PY) benchmarks/run.py
 	@$(PY) benchmarks/bench_dashboards.py
+	@$(PY) benchmarks/bench_inspections.py --db both
 
 clean:
 	-@bash scripts/pg.sh stop
