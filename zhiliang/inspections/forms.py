@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiliang.inspections.models import (
     DisposalAction,
-    Laboratory,
     ProductCategory,
     Sample,
     SamplingPlan,
@@ -158,12 +157,7 @@ class SampleForm(forms.Form):
 
 
 class LabField(forms.CharField):
-    """A laboratory by name; a new name registers the laboratory."""
-
-    def clean(self, value: object) -> Laboratory:  # type: ignore[override]
-        name = str(super().clean(value)).strip()
-        lab, _created = Laboratory.objects.get_or_create(name=name)
-        return lab
+    """A laboratory by name; the service registers a new name once the step is accepted."""
 
 
 class ReportForm(forms.Form):
@@ -222,10 +216,6 @@ class ObjectionDecisionForm(forms.Form):
     )
     retest_lab = LabField(label=_("复检机构"), max_length=200, required=False)
     note = forms.CharField(label=_("说明"), required=False, max_length=500)
-
-    def clean_retest_lab(self) -> Laboratory | None:
-        value = self.data.get(self.add_prefix("retest_lab"), "").strip()
-        return Laboratory.objects.get_or_create(name=value)[0] if value else None
 
 
 class RetestForm(forms.Form):

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zhiliang.accounts.access import organisations_of, require_roles
+from zhiliang.accounts.access import district_codes_of, organisations_of, require_roles
 from zhiliang.exports import xlsx_response
 from zhiliang.inspections import forms as f
 from zhiliang.inspections.access import (
     IMPORTERS,
     INSPECTION_READERS,
     PLAN_MANAGERS,
+    is_citywide,
     may_answer_referral,
     may_manage_plan,
     may_write_sample,
@@ -47,7 +48,7 @@ from zhiliang.inspections.models import (
 )
 from zhiliang.inspections.selectors import (
     GROUPINGS,
-    pass_rate_total,
+    RateRow,
     pass_rates,
     sample_steps,
     tally_years,
@@ -265,7 +266,7 @@ def _run_step(
             decided_on=d["decided_on"],
             accepted=d["accepted"],
             note=d["note"],
-            retest_lab=d["retest_lab"],
+            retest_lab=d["retest_lab"] or None,
         )
     elif step == "retest" and objection is not None:
         sample_services.retest_record(
@@ -418,6 +419,11 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
     record = getattr(plan, "draw", None) if hasattr(plan, "draw") else None
     manager = may_manage_plan(request.user, plan)
+    assignments = plan.assignments.select_related("category", "district", "enterprise")
+    samples = plan.samples.filter(samples_visible_q(request.user))
+    if not is_citywide(request.user) and not manager:
+        # Who was drawn elsewhere is not a district's business before the inspection.
+        assignments = assignments.filter(district_id__in=district_codes_of(request.user))
     return render(
         request,
         "inspections/plan_detail.html",
@@ -425,10 +431,8 @@ def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
             "plan": plan,
             "quotas": plan.quotas.select_related("category", "district"),
             "record": record,
-            "assignments": plan.assignments.select_related(
-                "category", "district", "enterprise"
-            ).prefetch_related("inspectors"),
-            "samples": plan.samples.select_related("category")[:200],
+            "assignments": assignments.prefetch_related("inspectors"),
+            "samples": samples.select_related("category")[:200],
             "manager": manager,
             "quota_form": f.QuotaForm() if manager and record is None else None,
             "draw_form": f.DrawForm() if manager and record is None else None,
@@ -567,7 +571,13 @@ def pass_rate_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kinds = {kind} if kind in ProductCategory.Kind.values else None
     rows = pass_rates(year=year, by=by, user=request.user, kinds=kinds)
-    total = pass_rate_total(year=year, user=request.user, kinds=kinds)
+    # The total of exactly the rows shown (each batch is in one group), so it always adds up.
+    total = RateRow(
+        group="",
+        label=_("合计"),
+        tested=sum(r.tested for r in rows),
+        passed=sum(r.passed for r in rows),
+    )
     header = [
         _("分组"),
         _("检验批次"),
@@ -606,6 +616,7 @@ def pass_rate_view(request: HttpRequest) -> HttpResponse:
             "total": total,
             "chart": chart,
             "header": header,
+            "demo_samples": Sample.objects.filter(is_demo=True).exists(),
         },
     )
 
@@ -615,7 +626,11 @@ def target_view(request: HttpRequest) -> HttpResponse:
     targets = list(Target.objects.select_related("item__plan"))
     rates = target_rates(targets, request.user)
     shown = [(t, rates[t.pk]) for t in targets if t.pk in rates]
-    return render(request, "inspections/targets.html", {"shown": shown})
+    return render(
+        request,
+        "inspections/targets.html",
+        {"shown": shown, "demo_samples": Sample.objects.filter(is_demo=True).exists()},
+    )
 
 
 # --- referrals and categories ---------------------------------------------------------------
@@ -623,9 +638,6 @@ def target_view(request: HttpRequest) -> HttpResponse:
 
 @require_roles(INSPECTION_READERS)
 def referral_list(request: HttpRequest) -> HttpResponse:
-    from zhiliang.accounts.access import district_codes_of
-    from zhiliang.inspections.access import is_citywide
-
     qs = Referral.objects.select_related("sample", "to_organisation", "sample__sampling_district")
     if not is_citywide(request.user):
         codes = district_codes_of(request.user)

@@ -549,6 +549,11 @@ class RowValidator:
             errors = _table_errors(line, values, errors)
         if errors or sampled_on is None or category is None:
             return None, errors
+        if channel == "production" and not producer_uscc:
+            # Sampled at the factory with no producer named: the sampled party is the
+            # producer, so the batch counts toward its district's 制造业 rate.
+            producer_name, producer_uscc = sampled_party_name, sampled_party_uscc
+            producer_region = sampling_region
         return (
             SampleRow(
                 sample_no=sample_no,

@@ -143,18 +143,27 @@ def step_statuses(facts: SampleFacts, today: dt.date) -> list[StepStatus]:
       ``DONE_LATE`` when one was filed after the window (such an objection is refused
       and the result stands); and ``DONE`` with ``done_on=None`` when the window
       lapsed without objection: the window is closed and the result is final.
+    - ``lab_delivery`` is ``DONE`` with ``done_on=None`` when the report exists but the
+      delivery date was not recorded (the samples evidently reached the lab).
     - ``follow_up`` is due on the rectification deadline; the 复查 itself has no
       statutory deadline and naturally happens after it, so a recorded 复查 is always
       ``DONE``, and a missing one is ``OVERDUE`` once the deadline has passed.
     """
     received = facts.effective_result_received_on
+    delivery = _timed(
+        Step.LAB_DELIVERY,
+        _add_workdays(facts.sampled_on, LAB_DELIVERY_WORKDAYS),
+        facts.lab_received_on,
+        today,
+    )
+    if facts.lab_received_on is None and facts.reported_on is not None:
+        # The lab reported, so the samples reached it; only the date was not recorded
+        # (imports carry no such column). Done, date unknown: never "overdue".
+        delivery = StepStatus(
+            Step.LAB_DELIVERY, delivery.due, None, StepState.DONE, delivery.provisional
+        )
     statuses = [
-        _timed(
-            Step.LAB_DELIVERY,
-            _add_workdays(facts.sampled_on, LAB_DELIVERY_WORKDAYS),
-            facts.lab_received_on,
-            today,
-        ),
+        delivery,
         _timed(
             Step.REPORT,
             _add_workdays(facts.lab_received_on or facts.sampled_on, REPORT_WORKDAYS),

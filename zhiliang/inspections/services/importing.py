@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ CHUNK = 2000
 MAX_REPORTED = 10_000
 
 ERR_CONFLICT = gettext_noop("抽样单编号 %(no)s 已存在，且以下内容与已存数据不同：%(fields)s")
+ERR_TAKEN = gettext_noop("抽样单编号 %(no)s 已被其他区县的样品使用")
 ERR_NOT_YOUR_DISTRICT = gettext_noop("无权导入%(district)s的抽样结果")
 ERR_NO_ROWS = gettext_noop("文件中没有抽样数据")
 ERR_CONCURRENT = gettext_noop(
@@ -443,6 +445,11 @@ class _Writer:
             if found is None:
                 new.append(row)
                 continue
+            if self.allowed is not None and found["sampling_region"] not in self.allowed:
+                # Another district's sample: say the number is taken, never how it differs
+                # (that would reveal its result).
+                self.outcome.add(ImportProblem(line, "sample_no", _(ERR_TAKEN) % {"no": row[0]}))
+                continue
             differing = [f for f in COMPARED if _comparable(row, f) != found[f]]
             if differing:
                 self.outcome.add(
@@ -692,7 +699,10 @@ def _sqlite_insert_wire(rows: list[Wire], constants: tuple[int | None, ...]) -> 
         f"({', '.join(col(f) for f in (*values, *_CONSTANTS))}) "
         f"VALUES ({', '.join([*values.values(), *literals])})"
     )
-    connection.connection.executemany(sql, rows)
+    try:
+        connection.connection.executemany(sql, rows)
+    except sqlite3.IntegrityError as exc:  # the raw driver's, not Django's wrapper
+        raise IntegrityError(str(exc)) from exc
 
 
 #: Columns the import writes, in the order of the records ``_Writer._insert`` builds; the

@@ -4,6 +4,7 @@ nominal producer is registered elsewhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from zhiliang.registry.models import Division, Enterprise, Organisation
 from zhiliang.registry.services import validate_uscc
 
 ERR_FUTURE = gettext_noop("%(what)s不能晚于今天。")
+ERR_TOO_EARLY = gettext_noop("%(what)s不能早于 %(earliest)s，请检查年份。")
 ERR_BEFORE_SAMPLING = gettext_noop("%(what)s不能早于抽样日期 %(sampled_on)s。")
 ERR_BEFORE = gettext_noop("%(what)s不能早于%(other)s %(date)s。")
 ERR_NO_REPORT = gettext_noop("样品还没有检验报告。")
@@ -73,9 +75,31 @@ ERR_REPLY_EMPTY = gettext_noop("请填写回复内容。")
 REFERRAL_REPLY_DAYS = 30
 
 
+def _lab_name(lab: Laboratory | str) -> str:
+    return lab.name if isinstance(lab, Laboratory) else lab.strip()
+
+
+def _lab(lab: Laboratory | str) -> Laboratory:
+    """The laboratory, registered by name if new: called only once a step's checks have
+    passed, so a refused step leaves no laboratory behind."""
+    if isinstance(lab, Laboratory):
+        return lab
+    name = lab.strip()
+    if not name:
+        raise ValidationError(_("请填写检验机构名称。"))
+    return Laboratory.objects.get_or_create(name=name[:200])[0]
+
+
+#: The importer's earliest accepted date (lib/samplerows.py): a typo such as 0025-03-01
+#: must not become a sample of year 25 in the tallies.
+EARLIEST = dt.date(2000, 1, 1)
+
+
 def _not_future(day: dt.date | None, what: str) -> None:
     if day is not None and day > timezone.localdate():
         raise ValidationError(_(ERR_FUTURE) % {"what": what})
+    if day is not None and day < EARLIEST:
+        raise ValidationError(_(ERR_TOO_EARLY) % {"what": what, "earliest": EARLIEST.isoformat()})
 
 
 def _not_before(day: dt.date | None, other: dt.date | None, what: str, other_name: str) -> None:
@@ -165,6 +189,14 @@ def sample_record(
     _not_future(data.sampled_on, _("抽样日期"))
     if data.channel == Sample.Channel.PRODUCTION and data.sampled_party_role != "producer":
         raise ValidationError(_(ERR_ROLE))
+    if data.channel == Sample.Channel.PRODUCTION and not data.producer_uscc:
+        # Sampled at the factory with no producer named: the sampled party made it.
+        data = dataclasses.replace(
+            data,
+            producer_name=data.sampled_party_name,
+            producer_uscc=data.sampled_party_uscc,
+            producer_region=data.sampling_district.code,
+        )
     if data.producer_region:
         # The region decides the trace-back referral: a typo must not send it nowhere.
         known = regions().codes()
@@ -245,7 +277,9 @@ class ItemInput:
     requirement: str = ""
 
 
-def _final_set(sample: Sample, new_final: str, on: dt.date | None = None) -> None:
+def _final_set(
+    sample: Sample, new_final: str, on: dt.date | None = None, actor: Any = None
+) -> None:
     """Set the final conclusion (reported on ``on``), keep the tallies, and open or
     withdraw the referral."""
     old = sample.final_conclusion
@@ -257,9 +291,31 @@ def _final_set(sample: Sample, new_final: str, on: dt.date | None = None) -> Non
     tally_add([(tally_key(sample), tested, passed)])
     if new_final == Sample.Conclusion.FAIL:
         referral_open(sample, on)
-    else:
-        Referral.objects.filter(sample=sample, status=Referral.Status.OPEN).update(
-            status=Referral.Status.WITHDRAWN
+        return
+    # A re-test found the product in order: the trace-back referral is withdrawn and any
+    # rectification order still open ends, each recorded.
+    withdrawn = Referral.objects.filter(sample=sample, status=Referral.Status.OPEN)
+    for referral in withdrawn:
+        referral.status = Referral.Status.WITHDRAWN
+        referral.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="sample.referral_withdraw",
+            obj=sample,
+            after={"to": referral.to_region, "status": referral.status},
+            reason=_("复检结论合格"),
+        )
+    for action in DisposalAction.objects.filter(sample=sample, check_passed__isnull=True):
+        action.checked_on = on or timezone.localdate()
+        action.check_passed = True
+        action.note = f"{action.note}\n{_('复检结论合格，本措施终止。')}".strip()
+        action.save(update_fields=["checked_on", "check_passed", "note"])
+        audit_record(
+            actor=actor,
+            action="sample.disposal_end",
+            obj=sample,
+            after={"rung": action.rung, "checked_on": action.checked_on.isoformat()},
+            reason=_("复检结论合格"),
         )
 
 
@@ -268,7 +324,7 @@ def sample_report(
     *,
     actor: Any,
     sample: Sample,
-    lab: Laboratory,
+    lab: Laboratory | str,
     report_no: str,
     reported_on: dt.date,
     conclusion: str,
@@ -301,7 +357,7 @@ def sample_report(
     if not failed_items and items:
         failed_items = "、".join(i.name for i in items if not i.passed)
     before = _snapshot(sample)
-    sample.lab = lab
+    sample.lab = _lab(lab)
     sample.report_no = report_no
     sample.reported_on = reported_on
     sample.conclusion = conclusion
@@ -322,7 +378,7 @@ def sample_report(
             for i in items
         ]
     )
-    _final_set(sample, conclusion, reported_on)
+    _final_set(sample, conclusion, reported_on, actor)
     audit_record(
         actor=actor, action="sample.report", obj=sample, before=before, after=_snapshot(sample)
     )
@@ -402,7 +458,7 @@ def objection_decide(
     decided_on: dt.date,
     accepted: bool,
     note: str = "",
-    retest_lab: Laboratory | None = None,
+    retest_lab: Laboratory | str | None = None,
 ) -> Objection:
     sample = objection.sample
     require_sample_writer(actor, sample)
@@ -413,12 +469,12 @@ def objection_decide(
     if accepted:
         if retest_lab is None:
             raise ValidationError(_("受理异议时须指定复检机构。"))
-        if retest_lab.pk == sample.lab_id:
-            raise ValidationError(_(ERR_SAME_LAB) % {"lab": retest_lab.name})
+        if _lab_name(retest_lab) == (sample.lab.name if sample.lab else None):
+            raise ValidationError(_(ERR_SAME_LAB) % {"lab": _lab_name(retest_lab)})
     objection.decided_on = decided_on
     objection.accepted = accepted
     objection.decision_note = note
-    objection.retest_lab = retest_lab if accepted else None
+    objection.retest_lab = _lab(retest_lab) if accepted and retest_lab else None
     objection.save()
     audit_record(
         actor=actor,
@@ -427,7 +483,7 @@ def objection_decide(
         after={
             "accepted": accepted,
             "decided_on": decided_on.isoformat(),
-            "retest_lab": retest_lab.name if accepted and retest_lab else "",
+            "retest_lab": objection.retest_lab.name if objection.retest_lab else "",
         },
         reason=note,
     )
@@ -454,7 +510,7 @@ def retest_record(
     objection.retest_reported_on = reported_on
     objection.retest_conclusion = conclusion
     objection.save()
-    _final_set(sample, conclusion, reported_on)
+    _final_set(sample, conclusion, reported_on, actor)
     audit_record(
         actor=actor, action="sample.retest", obj=sample, before=before, after=_snapshot(sample)
     )

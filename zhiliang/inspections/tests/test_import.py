@@ -451,3 +451,11 @@ def test_a_file_that_turns_unreadable_midway_is_rejected_from_the_second_process
     outcome = _import(path, users["office"])
     assert not outcome.ok and "UTF-8" in outcome.problems[0].message
     assert _counts() == before
+
+
+def test_a_number_taken_in_another_district_reveals_nothing_about_that_sample(users, tmp_path):
+    _import(_csv(tmp_path, ROWS), users["office"])  # S-4 was sampled in 万州区
+    stolen = _set(ROWS[3], "sampling_region", f.YUZHONG)
+    stolen = _set(stolen, "product_name", "猜测的产品")
+    outcome = _import(_csv(tmp_path, [stolen], name="probe.csv"), users["district"])
+    assert _problems(outcome) == [(2, "抽样单编号", imp.ERR_TAKEN % {"no": "S-4"})]

@@ -416,3 +416,76 @@ def test_it_refuses_bad_class_weights(client_as):
     )
     assert "风险分类权重应写成" in response.content.decode()
     assert not SamplingPlan.objects.filter(code="W-1").exists()
+
+
+def test_a_district_officer_sees_only_their_districts_part_of_a_city_plan(client_as):
+    fx.inspectors(2)
+    category = fx.category("IND23-02", industries="C38")
+    fx.enterprise(fx.YUZHONG, industry="C3854", name="渝中电器厂")
+    fx.enterprise(fx.WANZHOU, industry="C3854", name="万州电器厂")
+    plan = plan_svc.plan_create(
+        actor=None,
+        code="P-CITY",
+        title="t",
+        year=2025,
+        level="provincial",
+        organiser=Organisation.objects.get(key="cq-zjj"),
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2025, 12, 31),
+    )
+    for code in (fx.YUZHONG, fx.WANZHOU):
+        plan_svc.quota_set(
+            actor=None,
+            plan=plan,
+            category=category,
+            district=Division.objects.get(code=code),
+            batches=1,
+        )
+    plan_svc.draw_run(actor=None, plan=plan, seed=3)
+    svc.sample_record(
+        actor=None,
+        plan=plan,
+        data=fx.sample_input(
+            sample_no="WZ-PLAN-1", district=fx.WANZHOU, producer_region=fx.WANZHOU
+        ),
+    )
+    page = client_as("district").get("/inspections/plans/P-CITY/").content.decode()
+    assert "渝中电器厂" in page
+    assert "万州电器厂" not in page and "WZ-PLAN-1" not in page
+    office = client_as("office").get("/inspections/plans/P-CITY/").content.decode()
+    assert "万州电器厂" in office and "WZ-PLAN-1" in office
+
+
+def test_the_pass_rate_total_adds_up_the_rows_shown(client_as):
+    # Made in 渝中区, sampled in 万州区: 渝中区's officer sees it by producer district.
+    fx.failed_sample(sample_no="M-1", district=fx.WANZHOU, producer_region=fx.YUZHONG)
+    page = client_as("district").get("/inspections/pass-rates/?year=2025&by=producer_district")
+    rows = page.context["rows"]
+    total = page.context["total"]
+    assert [(r.tested, r.passed) for r in rows] == [(1, 0)]
+    assert (total.tested, total.passed) == (1, 0)
+
+
+def test_a_refused_step_registers_no_laboratory(client_as):
+    from zhiliang.inspections.models import Laboratory
+
+    sample = fx.failed_sample()
+    before = Laboratory.objects.count()
+    client_as("inspector").post(
+        f"/inspections/sample-steps/report/{sample.sample_no}/",
+        {
+            "report-lab": "JUNK LAB",
+            "report-report_no": "R-9",
+            "report-reported_on": "2025-03-20",
+            "report-conclusion": "pass",
+        },
+    )
+    assert Laboratory.objects.count() == before
+    assert not Laboratory.objects.filter(name="JUNK LAB").exists()
+
+
+def test_pass_rate_pages_say_when_they_count_demo_data(client_as):
+    sample = fx.failed_sample(sample_no="DEMO-X-1")
+    Sample.objects.filter(pk=sample.pk).update(is_demo=True)
+    for url in ("/inspections/pass-rates/?year=2025", "/inspections/targets/"):
+        assert 'id="demo-note"' in client_as("office").get(url).content.decode()

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.inspections.models import (
     DisposalAction,
+    Laboratory,
     Objection,
     PassTally,
     Referral,
@@ -544,8 +545,9 @@ def test_notification_is_due_five_working_days_after_the_report_across_national_
         D(2025, 10, 14),
         StepState.OVERDUE,
     )
+    # The delivery date was not recorded, but the report shows the samples arrived.
+    assert _steps(sample, D(2025, 10, 15))[Step.LAB_DELIVERY][1] == StepState.DONE
     assert [s.step for s in overdue_steps(Sample.objects.get(), D(2025, 10, 15))] == [
-        Step.LAB_DELIVERY,
         Step.NOTIFICATION,
     ]
     svc.sample_notify(actor=None, sample=sample, notified_on=D(2025, 10, 15))
@@ -631,3 +633,65 @@ def test_incremental_tallies_equal_a_rebuild_after_mixed_steps(users):
     assert sum(c[5] for c in incremental) == 3 and sum(c[6] for c in incremental) == 2
     tally_rebuild()
     assert cells() == incremental
+
+
+def test_a_passing_retest_ends_an_open_rectification_order_and_says_so(users):
+    sample = _notified(users["district"], producer_region=f.WANZHOU)
+    order = svc.disposal_order(
+        actor=None,
+        sample=sample,
+        rung="rectify",
+        ordered_on=D(2025, 3, 25),
+        deadline=D(2025, 5, 30),
+    )
+    objection = svc.objection_file(actor=None, sample=sample, filed_on=D(2025, 4, 1), reason="x")
+    svc.objection_decide(
+        actor=None,
+        objection=objection,
+        decided_on=D(2025, 4, 2),
+        accepted=True,
+        retest_lab="国家检测中心",
+    )
+    svc.retest_record(
+        actor=users["district"],
+        objection=objection,
+        report_no="RT-1",
+        reported_on=D(2025, 4, 20),
+        conclusion="pass",
+    )
+    order.refresh_from_db()
+    assert (order.check_passed, order.checked_on) == (True, D(2025, 4, 20))
+    assert "复检结论合格" in order.note
+    assert _steps(sample, D(2026, 1, 1))[Step.FOLLOW_UP][1] == StepState.DONE
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(sample.pk)).values_list("action", flat=True)
+    )
+    assert {"sample.disposal_end", "sample.referral_withdraw"} <= actions
+
+
+def test_a_laboratory_named_in_a_refused_decision_is_not_registered(users):
+    sample = _notified(users["district"])
+    objection = svc.objection_file(actor=None, sample=sample, filed_on=D(2025, 4, 1), reason="x")
+    with pytest.raises(ValidationError):
+        svc.objection_decide(
+            actor=None,
+            objection=objection,
+            decided_on=D(2025, 4, 2),
+            accepted=True,
+            retest_lab=sample.lab.name,
+        )
+    assert Laboratory.objects.count() == 1
+
+
+def test_a_sample_taken_at_the_factory_without_a_producer_names_the_factory(users):
+    data = f.sample_input(channel=Sample.Channel.PRODUCTION, producer_region="", producer_uscc="")
+    sample = svc.sample_record(actor=None, data=data)
+    assert sample.producer == sample.sampled_party
+    assert sample.producer_region == f.YUZHONG
+
+
+def test_a_date_before_2000_is_a_typo_not_a_sample(users):
+    with pytest.raises(ValidationError) as exc:
+        svc.sample_record(actor=None, data=f.sample_input(sampled_on=D(25, 3, 1)))
+    assert "2000-01-01" in exc.value.messages[0]
+    assert not Sample.objects.exists()

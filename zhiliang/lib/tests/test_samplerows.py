@@ -414,3 +414,15 @@ def test_it_validates_a_table_read_from_a_file(tmp_path):
     ]
     assert results[1][1] is not None and results[1][1].channel == "ecommerce"
     assert results[2][2][0].message() == "抽样单编号“SC2”与第4行重复"
+
+
+def test_a_factory_sample_without_a_producer_names_the_sampled_party():
+    row, errors = validator().check(
+        2, good(channel="生产", producer_name="/", producer_uscc="", producer_region="")
+    )
+    assert errors == [] and row is not None
+    assert (row.producer_uscc, row.producer_name, row.producer_region) == (
+        row.sampled_party_uscc,
+        row.sampled_party_name,
+        row.sampling_region,
+    )
