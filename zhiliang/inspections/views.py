@@ -57,9 +57,13 @@ from zhiliang.inspections.selectors import (
 from zhiliang.inspections.services import plans as plan_services
 from zhiliang.inspections.services import samples as sample_services
 from zhiliang.inspections.services.importing import samples_import
+from zhiliang.lib.samplerows import FIELD_LABELS
 from zhiliang.lib.svgcharts import bar_chart
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
 from zhiliang.plans.models import Target
+
+#: The import's column headers (its first accepted spelling), in the export's order.
+IMPORT_COLUMNS = tuple(FIELD_LABELS.values())
 
 STEP_LABELS = {
     "lab_delivery": gettext_lazy("样品送达检验机构"),
@@ -113,6 +117,8 @@ def sample_list(request: HttpRequest) -> HttpResponse:
     conclusion = request.GET.get("conclusion", "")
     if conclusion in ("pass", "fail", "pending"):
         qs = qs.filter(final_conclusion="" if conclusion == "pending" else conclusion)
+    if request.GET.get("format") == "xlsx":
+        return _samples_xlsx(request, qs)
     page = Paginator(qs.order_by("-sampled_on", "sample_no"), 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [
@@ -124,6 +130,52 @@ def sample_list(request: HttpRequest) -> HttpResponse:
         "inspections/sample_list.html",
         {"page": page, "rows": rows, "q": q, "conclusion": conclusion},
     )
+
+
+#: Rows one XLSX export may hold; more should be narrowed by the filters (or taken from
+#: the database by the command line), as building a huge workbook takes minutes.
+EXPORT_MAX = 20_000
+CONCLUSION_WORDS = {"pass": "合格", "fail": "不合格", "": ""}
+CHANNEL_WORDS = {"production": "生产", "circulation": "流通", "ecommerce": "电商"}
+ROLE_WORDS = {"producer": "生产者", "seller": "销售者", "platform": "电商平台经营者"}
+
+
+def _samples_xlsx(request: HttpRequest, qs: Any) -> HttpResponse:
+    """The samples in the import's own columns, so an exported file imports back
+    unchanged (the result as tested; re-test outcomes stay in the system)."""
+    count = qs.count()
+    if count > EXPORT_MAX:
+        messages.error(
+            request,
+            _("共 %(count)s 个样品，超过单次导出上限 %(max)s，请先筛选。")
+            % {"count": count, "max": EXPORT_MAX},
+        )
+        return redirect(f"{request.path}?{request.GET.urlencode().replace('format=xlsx', '')}")
+    rows = [
+        [
+            s.sample_no,
+            s.category.code,
+            s.product_name,
+            s.model,
+            s.batch,
+            s.sampled_party_name,
+            s.sampled_party.uscc,
+            ROLE_WORDS[s.sampled_party_role],
+            s.producer_name,
+            s.producer.uscc if s.producer else "",
+            s.producer_region,
+            s.sampling_district_id,
+            CHANNEL_WORDS[s.channel],
+            s.sampled_on,
+            s.lab.name if s.lab else "",
+            CONCLUSION_WORDS[s.conclusion],
+            s.failed_items,
+            s.report_no,
+            s.reported_on,
+        ]
+        for s in qs.select_related("sampled_party", "producer", "lab").order_by("sample_no")
+    ]
+    return xlsx_response("samples.xlsx", _("样品"), list(IMPORT_COLUMNS), rows)
 
 
 @require_roles(INSPECTION_READERS)

@@ -489,3 +489,26 @@ def test_pass_rate_pages_say_when_they_count_demo_data(client_as):
     Sample.objects.filter(pk=sample.pk).update(is_demo=True)
     for url in ("/inspections/pass-rates/?year=2025", "/inspections/targets/"):
         assert 'id="demo-note"' in client_as("office").get(url).content.decode()
+
+
+def test_the_samples_export_imports_back_unchanged(client_as, tmp_path):
+    from zhiliang.inspections.services.importing import samples_import
+
+    fx.failed_sample(sample_no="X-1", district=fx.YUZHONG, producer_region=fx.WANZHOU)
+    svc.sample_record(actor=None, data=fx.sample_input(sample_no="X-2", producer_region=""))
+    export = client_as("inspector").get("/inspections/?format=xlsx")
+    assert export.status_code == 200
+    path = tmp_path / "samples.xlsx"
+    path.write_bytes(export.content)
+    before = Sample.objects.count()
+    outcome = samples_import(path=path, file_name=path.name, actor=None)
+    assert outcome.ok, [(p.line, p.field, p.message) for p in outcome.problems]
+    assert (outcome.rows, outcome.unchanged, outcome.created) == (2, 2, 0)
+    assert Sample.objects.count() == before
+    # A district officer's export holds only what they may see.
+    svc.sample_record(
+        actor=None, data=fx.sample_input(sample_no="WZ-9", district=fx.WANZHOU, producer_region="")
+    )
+    mine = client_as("district").get("/inspections/?format=xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(mine.content)).active.iter_rows(values_only=True))
+    assert sorted(r[0] for r in rows[1:]) == ["X-1", "X-2"]
