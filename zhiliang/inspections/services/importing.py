@@ -7,9 +7,10 @@ is the key: a row equal to the stored sample changes nothing, a row that differs
 is an error, never an overwrite. Parties not yet in the registry are registered from the
 row and marked with the import that brought them in.
 
-Samples go in with one multi-row statement per chunk (``executemany`` on SQLite, ``COPY``
-on PostgreSQL) rather than model instances: that is what keeps a million rows within
-3× of a bare bulk load (``benchmarks/bench_import.py``).
+Large files are read and checked in a second process while this one writes. Samples go in
+by one prepared statement per chunk (``executemany`` on SQLite, ``COPY`` on PostgreSQL)
+rather than model instances; tallies and referrals follow by one SQL statement each.
+``benchmarks/bench_inspections.py`` measures it against a bare bulk load (README).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import multiprocessing
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -71,27 +73,8 @@ ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
 ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
 SUGGEST = gettext_noop("“%(header)s”（是否应为“%(field)s”？）")
 
-#: The columns a re-import compares with the stored sample.
-COMPARED = (
-    "category",
-    "product_name",
-    "model",
-    "batch",
-    "sampled_party_name",
-    "sampled_party_uscc",
-    "sampled_party_role",
-    "producer_name",
-    "producer_uscc",
-    "producer_region",
-    "sampling_region",
-    "channel",
-    "sampled_on",
-    "lab",
-    "conclusion",
-    "failed_items",
-    "report_no",
-    "reported_on",
-)
+#: The columns a re-import compares with the stored sample: every checked field.
+COMPARED = SampleRow._fields[1:]
 
 
 @dataclass(frozen=True)
@@ -221,7 +204,6 @@ def samples_import(
     today = today or timezone.localdate()
     writer = _Writer(
         outcome=outcome,
-        validator=_validator(today),
         allowed=writable_districts(actor) if actor is not None else None,
         actor=actor,
         plan=plan,
@@ -229,9 +211,9 @@ def samples_import(
     )
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
-            # 64 MB instead of 2 MB: a million rows go into ten indexes.
+            # 64 MB instead of 2 MB: a million rows go into the table and its indexes.
             cursor.execute("PRAGMA cache_size = -65536")
-    checked = _checked_rows(table, writer.validator, writer.allowed)
+    checked = _checked_rows(table, _validator(today), writer.allowed)
     if path.stat().st_size >= PARALLEL_MIN_BYTES:
         checked = _in_second_process(checked)
     try:
@@ -362,14 +344,12 @@ class _Writer:
         self,
         *,
         outcome: ImportOutcome,
-        validator: RowValidator,
         allowed: frozenset[str] | None,
         actor: Any,
         plan: Any,
         file_name: str,
     ) -> None:
         self.outcome = outcome
-        self.validator = validator
         self.allowed = allowed
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
         self.plan = plan
@@ -379,9 +359,7 @@ class _Writer:
         self.had_samples = bool(self.after_id)
         self.enterprises: dict[str, int] = {}
         self.labs: dict[str, int] = {}
-        self.categories = dict(ProductCategory.objects.values_list("code", "pk"))
         self.batch: ImportBatch | None = None
-        self.fail_numbers: list[str] = []
 
     def start(self, sha256: str) -> None:
         self.batch = ImportBatch.objects.create(
@@ -528,73 +506,15 @@ class _Writer:
             self.batch.pk,
             self.actor.pk if self.actor is not None else None,
         )
-        if connection.vendor == "sqlite":
-            # The wire rows are the parameters as they are: SQLite looks the ids up itself.
+        if connection.vendor == "postgresql":
+            ids = {
+                "category": dict(ProductCategory.objects.values_list("code", "pk")),
+                "enterprise": self.enterprises,
+                "lab": self.labs,
+            }
+            _copy_wire(rows, constants, ids)
+        else:
             _sqlite_insert_wire(rows, constants)
-            self.outcome.created += len(rows)
-            return
-        companies, labs, categories = self.enterprises, self.labs, self.categories
-        # Positions in a wire row (SampleRow's field order).
-        (no, cat, product, model, batch, party, party_name, role, maker_name, maker) = (
-            W[f]
-            for f in (
-                "sample_no",
-                "category",
-                "product_name",
-                "model",
-                "batch",
-                "sampled_party_uscc",
-                "sampled_party_name",
-                "sampled_party_role",
-                "producer_name",
-                "producer_uscc",
-            )
-        )
-        (region, district, channel, sampled, lab, verdict, failed, report, reported) = (
-            W[f]
-            for f in (
-                "producer_region",
-                "sampling_region",
-                "channel",
-                "sampled_on",
-                "lab",
-                "conclusion",
-                "failed_items",
-                "report_no",
-                "reported_on",
-            )
-        )
-        records = [
-            (
-                r[no],
-                categories[r[cat]],
-                r[product],
-                r[model],
-                r[batch],
-                companies[r[party]],
-                r[party_name],
-                r[role],
-                companies[r[maker]] if r[maker] else None,
-                r[maker_name],
-                r[region],
-                r[district],
-                r[channel],
-                r[sampled],
-                labs[r[lab]] if r[lab] else None,
-                r[verdict],
-                r[failed],
-                r[report],
-                r[reported],
-                r[verdict],  # final conclusion: no re-test yet
-            )
-            for r in rows
-        ]
-        _bulk_insert_samples(
-            records,
-            plan_id=self.plan.pk if self.plan is not None else None,
-            batch_id=self.batch.pk,
-            actor_id=self.actor.pk if self.actor is not None else None,
-        )
         self.outcome.created += len(rows)
 
 
@@ -607,7 +527,7 @@ def _problem(error: RowError) -> ImportProblem:
 
 
 def _comparable(row: Wire, name: str) -> str:
-    value = row[W["sampling_region" if name == "sampling_region" else name]]
+    value = row[W[name]]
     return "" if value is None else str(value)
 
 
@@ -624,25 +544,7 @@ def _stored_samples(numbers: list[str]) -> dict[str, dict[str, str]]:
     if not numbers:
         return {}
     rows = Sample.objects.filter(sample_no__in=numbers).values_list(
-        "sample_no",
-        "category__code",
-        "product_name",
-        "model",
-        "batch",
-        "sampled_party_name",
-        "sampled_party__uscc",
-        "sampled_party_role",
-        "producer_name",
-        "producer__uscc",
-        "producer_region",
-        "sampling_district_id",
-        "channel",
-        "sampled_on",
-        "lab__name",
-        "conclusion",
-        "failed_items",
-        "report_no",
-        "reported_on",
+        "sample_no", *(_STORED[name] for name in COMPARED)
     )
     out: dict[str, dict[str, str]] = {}
     for number, *values in rows:
@@ -655,49 +557,76 @@ def _stored_samples(numbers: list[str]) -> dict[str, dict[str, str]]:
 
 # --- the raw insert ----------------------------------------------------------------------
 
+#: Each column the import writes, the wire field its value comes from, and the lookup that
+#: turns that value into an id (category code, credit code, laboratory name), if any.
+#: The other columns keep their database defaults (empty text, not demo, created now).
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("sample_no", "sample_no", ""),
+    ("category", "category", "category"),
+    ("product_name", "product_name", ""),
+    ("model", "model", ""),
+    ("batch", "batch", ""),
+    ("sampled_party", "sampled_party_uscc", "enterprise"),
+    ("sampled_party_name", "sampled_party_name", ""),
+    ("sampled_party_role", "sampled_party_role", ""),
+    ("producer", "producer_uscc", "enterprise"),
+    ("producer_name", "producer_name", ""),
+    ("producer_region", "producer_region", ""),
+    ("sampling_district", "sampling_region", ""),
+    ("channel", "channel", ""),
+    ("sampled_on", "sampled_on", ""),
+    ("lab", "lab", "lab"),
+    ("conclusion", "conclusion", ""),
+    ("failed_items", "failed_items", ""),
+    ("report_no", "report_no", ""),
+    ("reported_on", "reported_on", ""),
+    ("final_conclusion", "conclusion", ""),  # no re-test yet
+)
+_LOOKUPS: dict[str, tuple[Any, str]] = {
+    "category": (ProductCategory, "code"),
+    "enterprise": (Enterprise, "uscc"),
+    "lab": (Laboratory, "name"),
+}
+#: The per-file constants, written after the columns above.
+_CONSTANTS = ("plan", "import_batch", "created_by")
+#: Wire field → the ORM path of its stored value, for comparing a re-imported row.
+_STORED = {
+    wire: f"{column}__{_LOOKUPS[lookup][1]}" if lookup else column
+    for column, wire, lookup in _COLUMNS
+    if column not in ("sample_no", "final_conclusion")
+}
+
+
+def _column_list() -> str:
+    qn = connection.ops.quote_name
+    meta = Sample._meta
+    return ", ".join(
+        qn(meta.get_field(f).column) for f in (*(c for c, _w, _l in _COLUMNS), *_CONSTANTS)
+    )
+
 
 def _sqlite_insert_wire(rows: list[Wire], constants: tuple[int | None, ...]) -> None:
     """Insert wire rows with one prepared statement whose numbered parameters follow the
-    wire order; category, parties and laboratory are looked up by their unique keys
-    inside SQLite (a B-tree probe in C) instead of rebuilding each row in Python."""
+    wire order; ids are looked up by their unique keys inside SQLite (a B-tree probe in
+    C) instead of rebuilding each row in Python. The constants go in as literals."""
     qn = connection.ops.quote_name
-    meta = Sample._meta
 
-    def col(name: str) -> str:
-        return qn(meta.get_field(name).column)
-
-    def lookup(model: Any, key: str, param: str) -> str:
+    def value(wire: str, lookup: str) -> str:
+        param = f"?{W[wire] + 1}"
+        if not lookup:
+            return param
+        model, key = _LOOKUPS[lookup]
         m = model._meta
-        return f"(SELECT {qn(m.pk.column)} FROM {qn(m.db_table)} WHERE {qn(m.get_field(key).column)} = {param})"
+        return (
+            f"(SELECT {qn(m.pk.column)} FROM {qn(m.db_table)} "
+            f"WHERE {qn(m.get_field(key).column)} = {param})"
+        )
 
-    p = {name: f"?{i + 1}" for i, name in enumerate(SampleRow._fields)}
-    values = {
-        "sample_no": p["sample_no"],
-        "category": lookup(ProductCategory, "code", p["category"]),
-        "product_name": p["product_name"],
-        "model": p["model"],
-        "batch": p["batch"],
-        "sampled_party": lookup(Enterprise, "uscc", p["sampled_party_uscc"]),
-        "sampled_party_name": p["sampled_party_name"],
-        "sampled_party_role": p["sampled_party_role"],
-        "producer": lookup(Enterprise, "uscc", p["producer_uscc"]),
-        "producer_name": p["producer_name"],
-        "producer_region": p["producer_region"],
-        "sampling_district": p["sampling_region"],
-        "channel": p["channel"],
-        "sampled_on": p["sampled_on"],
-        "lab": lookup(Laboratory, "name", p["lab"]),
-        "conclusion": p["conclusion"],
-        "failed_items": p["failed_items"],
-        "report_no": p["report_no"],
-        "reported_on": p["reported_on"],
-        "final_conclusion": p["conclusion"],  # no re-test yet
-    }
+    values = [value(wire, lookup) for _c, wire, lookup in _COLUMNS]
     literals = ["NULL" if v is None else str(int(v)) for v in constants]
     sql = (
-        f"INSERT INTO {qn(meta.db_table)} "
-        f"({', '.join(col(f) for f in (*values, *_CONSTANTS))}) "
-        f"VALUES ({', '.join([*values.values(), *literals])})"
+        f"INSERT INTO {qn(Sample._meta.db_table)} ({_column_list()}) "
+        f"VALUES ({', '.join([*values, *literals])})"
     )
     try:
         connection.connection.executemany(sql, rows)
@@ -705,56 +634,21 @@ def _sqlite_insert_wire(rows: list[Wire], constants: tuple[int | None, ...]) -> 
         raise IntegrityError(str(exc)) from exc
 
 
-#: Columns the import writes, in the order of the records ``_Writer._insert`` builds; the
-#: others keep their database defaults (empty text, not demo, created now).
-_FIELDS = (
-    "sample_no",
-    "category",
-    "product_name",
-    "model",
-    "batch",
-    "sampled_party",
-    "sampled_party_name",
-    "sampled_party_role",
-    "producer",
-    "producer_name",
-    "producer_region",
-    "sampling_district",
-    "channel",
-    "sampled_on",
-    "lab",
-    "conclusion",
-    "failed_items",
-    "report_no",
-    "reported_on",
-    "final_conclusion",
-)
-_CONSTANTS = ("plan", "import_batch", "created_by")
-
-
-def _bulk_insert_samples(
-    records: list[tuple[Any, ...]], *, plan_id: int | None, batch_id: int, actor_id: int | None
+def _copy_wire(
+    rows: list[Wire], constants: tuple[int | None, ...], ids: dict[str, dict[str, int]]
 ) -> None:
-    meta = Sample._meta
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(f).column) for f in (*_FIELDS, *_CONSTANTS))
-    table = qn(meta.db_table)
-    if connection.vendor == "postgresql":
-        tail = (plan_id, batch_id, actor_id)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for rec in records:
-                    copy.write_row((*rec, *tail))
-        return
-    # SQLite: the three per-file constants as literals (integers or NULL), so each row
-    # binds only its own values.
-    literals = ", ".join(
-        "NULL" if v is None else str(int(v)) for v in (plan_id, batch_id, actor_id)
-    )
-    marks = ", ".join(["%s"] * len(_FIELDS))
+    """PostgreSQL: ``COPY`` the wire rows, ids looked up in this process's maps."""
+    pick = itemgetter(*(W[wire] for _c, wire, _l in _COLUMNS))
+    looked = [(i, ids[lookup]) for i, (_c, _w, lookup) in enumerate(_COLUMNS) if lookup]
+    table = connection.ops.quote_name(Sample._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}, {literals})", records)
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({_column_list()}) FROM STDIN") as copy:
+            for r in rows:
+                record = list(pick(r))
+                for i, known in looked:
+                    record[i] = known[record[i]] if record[i] else None
+                copy.write_row((*record, *constants))
 
 
 def _tallies_for_batch(batch: ImportBatch, after_id: int) -> None:
