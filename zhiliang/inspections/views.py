@@ -38,7 +38,6 @@ from zhiliang.inspections.access import (
     visible_plans,
 )
 from zhiliang.inspections.models import (
-    DisposalAction,
     Laboratory,
     Objection,
     ProductCategory,
@@ -49,10 +48,13 @@ from zhiliang.inspections.models import (
 from zhiliang.inspections.selectors import (
     GROUPINGS,
     RateRow,
+    current_disposal,
+    open_steps,
     pass_rates,
     sample_steps,
     tally_years,
     target_rates,
+    with_steps,
 )
 from zhiliang.inspections.services import plans as plan_services
 from zhiliang.inspections.services import samples as sample_services
@@ -106,7 +108,7 @@ def _errors(exc: ValidationError) -> str:
 
 @require_roles(INSPECTION_READERS)
 def sample_list(request: HttpRequest) -> HttpResponse:
-    qs = Sample.objects.filter(samples_visible_q(request.user)).select_related(
+    qs = with_steps(Sample.objects.filter(samples_visible_q(request.user))).select_related(
         "category", "sampling_district", "plan"
     )
     q = request.GET.get("q", "").strip()
@@ -199,70 +201,17 @@ def sample_new(request: HttpRequest) -> HttpResponse:
 
 
 def _sample_for(request: HttpRequest, sample_no: str) -> Sample:
-    sample = get_object_or_404(
-        Sample.objects.filter(samples_visible_q(request.user)).select_related(
+    return get_object_or_404(
+        with_steps(Sample.objects.filter(samples_visible_q(request.user))).select_related(
             "category", "sampling_district", "lab", "plan", "sampled_party", "producer"
         ),
         sample_no=sample_no,
     )
-    return sample
-
-
-def _objection(sample: Sample) -> Objection | None:
-    return Objection.objects.filter(sample=sample).select_related("retest_lab").first()
-
-
-def _referral(sample: Sample) -> Referral | None:
-    return Referral.objects.filter(sample=sample).select_related("to_organisation").first()
-
-
-def _available_steps(
-    sample: Sample, objection: Objection | None, referral: Referral | None, user: Any
-) -> dict[str, Any]:
-    """The forms that make sense now, by step key."""
-    out: dict[str, Any] = {}
-    if not may_write_sample(user, sample):
-        if (
-            referral
-            and referral.status == Referral.Status.OPEN
-            and may_answer_referral(user, referral)
-        ):
-            out["referral_reply"] = f.ReferralReplyForm(prefix="referral_reply")
-        return out
-    failed = sample.conclusion == Sample.Conclusion.FAIL
-    if not sample.conclusion:
-        out["report"] = f.ReportForm(prefix="report")
-    if failed and not sample.notified_on:
-        out["notify"] = f.NotifyForm(prefix="notify")
-    if failed and sample.result_received_on and objection is None:
-        out["objection"] = f.ObjectionForm(prefix="objection")
-    if objection is not None and objection.accepted is None:
-        out["decide"] = f.ObjectionDecisionForm(prefix="decide")
-    if objection is not None and objection.accepted and not objection.retest_conclusion:
-        out["retest"] = f.RetestForm(prefix="retest")
-    if sample.final_conclusion == Sample.Conclusion.FAIL:
-        last = sample.disposals.order_by("-ordered_on", "-id").first()
-        if last is None or (last.check_passed is False and last.rung != DisposalAction.Rung.REVOKE):
-            out["disposal"] = f.DisposalForm(prefix="disposal")
-        if (
-            last is not None
-            and last.check_passed is None
-            and last.rung != DisposalAction.Rung.REVOKE
-        ):
-            out["check"] = f.DisposalCheckForm(prefix="check")
-    if referral and referral.status == Referral.Status.OPEN:
-        if not referral.sent_on:
-            out["referral_send"] = f.ReferralSendForm(prefix="referral_send")
-        if may_answer_referral(user, referral):
-            out["referral_reply"] = f.ReferralReplyForm(prefix="referral_reply")
-    return out
 
 
 @require_roles(INSPECTION_READERS)
 def sample_detail(request: HttpRequest, sample_no: str) -> HttpResponse:
     sample = _sample_for(request, sample_no)
-    objection = _objection(sample)
-    referral = _referral(sample)
     return render(
         request,
         "inspections/sample_detail.html",
@@ -270,11 +219,10 @@ def sample_detail(request: HttpRequest, sample_no: str) -> HttpResponse:
             "sample": sample,
             "steps": _labelled(sample_steps(sample, timezone.localdate())),
             "items": sample.items.all(),
-            "objection": objection,
+            "objection": getattr(sample, "objection", None),
             "disposals": sample.disposals.all(),
-            "referral": referral,
-            "forms": _available_steps(sample, objection, referral, request.user),
-            "may_write": may_write_sample(request.user, sample),
+            "referral": getattr(sample, "referral", None),
+            "forms": {key: STEP_FORMS[key](prefix=key) for key in open_steps(sample, request.user)},
         },
     )
 
@@ -338,7 +286,7 @@ def _run_step(
             note=d["note"],
         )
     elif step == "check":
-        action = sample.disposals.order_by("-ordered_on", "-id").first()
+        action = current_disposal(sample)
         if action is None:
             raise Http404
         sample_services.disposal_check(
@@ -379,8 +327,8 @@ def sample_step(request: HttpRequest, sample_no: str, step: str) -> HttpResponse
     if step not in STEP_FORMS:
         raise Http404
     sample = _sample_for(request, sample_no)
-    objection = _objection(sample)
-    referral = _referral(sample)
+    objection = getattr(sample, "objection", None)
+    referral = getattr(sample, "referral", None)
     allowed = (
         step == "referral_reply"
         and referral is not None

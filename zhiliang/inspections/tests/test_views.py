@@ -512,3 +512,20 @@ def test_the_samples_export_imports_back_unchanged(client_as, tmp_path):
     mine = client_as("district").get("/inspections/?format=xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(mine.content)).active.iter_rows(values_only=True))
     assert sorted(r[0] for r in rows[1:]) == ["X-1", "X-2"]
+
+
+def test_the_sample_list_reads_each_samples_clock_without_a_query_per_sample(client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("office")
+    fx.failed_sample(sample_no="Q-1")
+    client.get("/inspections/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/inspections/")
+    for i in range(2, 7):
+        fx.failed_sample(sample_no=f"Q-{i}")
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/inspections/").content.decode()
+    assert "Q-6" in page
+    assert len(six) == len(one)
