@@ -9,6 +9,8 @@ sample's final conclusion.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
@@ -386,8 +388,19 @@ class Referral(models.Model):
     reply = models.TextField(_("回复内容"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
 
+    # No national text of 产品质量监督抽查管理暂行办法 was found (DOMAIN.md §11): the reply
+    # deadline is the city's own rule, in calendar days from sending (or from creation).
+    REPLY_DAYS = 30
+
     def __str__(self) -> str:
         return f"{self.sample_id} → {self.to_region}"
+
+    @property
+    def reply_due(self) -> dt.date:
+        return (self.sent_on or self.created_on) + dt.timedelta(days=self.REPLY_DAYS)
+
+    def overdue_on(self, today: dt.date) -> bool:
+        return self.status == self.Status.OPEN and today > self.reply_due
 
 
 class PassTally(models.Model):

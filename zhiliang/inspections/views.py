@@ -4,8 +4,8 @@ feeds one service."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zhiliang.accounts.access import district_codes_of, organisations_of, require_roles
+from zhiliang.accounts.access import (
+    district_codes_of,
+    is_office,
+    organisations_of,
+    require_roles,
+)
 from zhiliang.exports import xlsx_response
 from zhiliang.inspections import forms as f
 from zhiliang.inspections.access import (
@@ -63,6 +68,7 @@ from zhiliang.lib.samplerows import FIELD_LABELS
 from zhiliang.lib.svgcharts import bar_chart
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
 from zhiliang.plans.models import Target
+from zhiliang.registry.models import Organisation
 
 #: The import's column headers (its first accepted spelling), in the export's order.
 IMPORT_COLUMNS = tuple(FIELD_LABELS.values())
@@ -367,9 +373,6 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 
 
 def _organisers(user: Any) -> Any:
-    from zhiliang.accounts.access import is_office
-    from zhiliang.registry.models import Organisation
-
     if is_office(user):
         return Organisation.objects.exclude(kind=Organisation.Kind.ZONE).order_by("kind", "name")
     keys = [
@@ -491,10 +494,21 @@ def plan_verify(request: HttpRequest, code: str) -> HttpResponse:
 ERROR_DIR_KEY = "inspection_import_errors"
 
 
+#: How long a problem list stays downloadable; older ones are removed at the next import.
+ERRORS_KEPT_SECONDS = 24 * 3600
+
+
 def _errors_dir() -> Path:
     path = Path(settings.MEDIA_ROOT) / "import-errors"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _errors_prune(folder: Path) -> None:
+    cutoff = time.time() - ERRORS_KEPT_SECONDS
+    for old in folder.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
 
 
 @require_roles(IMPORTERS)
@@ -526,7 +540,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
         token = uuid.uuid4().hex
         header = [_("行号"), _("列"), _("问题")]
         rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
-        (_errors_dir() / f"{token}.xlsx").write_bytes(xlsx_bytes(_("导入问题"), header, rows))
+        folder = _errors_dir()
+        _errors_prune(folder)
+        (folder / f"{token}.xlsx").write_bytes(xlsx_bytes(_("导入问题"), header, rows))
         request.session.setdefault(ERROR_DIR_KEY, [])
         request.session[ERROR_DIR_KEY] = [*request.session[ERROR_DIR_KEY][-19:], token]
     return render(
@@ -647,10 +663,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-created_on", "-id"), 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    rows = []
-    for r in page:
-        due = (r.sent_on or r.created_on) + dt.timedelta(days=sample_services.REFERRAL_REPLY_DAYS)
-        rows.append((r, due, r.status == Referral.Status.OPEN and today > due))
+    rows = [(r, r.reply_due, r.overdue_on(today)) for r in page]
     return render(
         request,
         "inspections/referral_list.html",
@@ -659,7 +672,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "status": status,
             "statuses": Referral.Status.choices,
-            "reply_days": sample_services.REFERRAL_REPLY_DAYS,
+            "reply_days": Referral.REPLY_DAYS,
         },
     )
 

@@ -70,10 +70,6 @@ ERR_ANNOUNCE_LEVEL = gettext_noop(
 )
 ERR_REPLY_EMPTY = gettext_noop("请填写回复内容。")
 
-# No national text of 产品质量监督抽查管理暂行办法 was found (DOMAIN.md §11): a referral's
-# reply deadline is the city's own rule, counted in calendar days.
-REFERRAL_REPLY_DAYS = 30
-
 
 def _lab_name(lab: Laboratory | str) -> str:
     return lab.name if isinstance(lab, Laboratory) else lab.strip()

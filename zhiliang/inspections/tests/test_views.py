@@ -293,8 +293,18 @@ def test_it_imports_a_file_from_the_page(client_as):
     assert Referral.objects.get(sample__sample_no="CQ-1").to_region == fx.WANZHOU
 
 
-def test_it_reports_import_problems_with_a_download_only_for_the_importer(client_as):
+def test_it_reports_import_problems_with_a_download_only_for_the_importer(
+    client_as, settings, tmp_path
+):
+    import os
+
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    stale = tmp_path / "import-errors" / "old.xlsx"
+    stale.parent.mkdir()
+    stale.write_bytes(b"x")
+    os.utime(stale, (0, 0))  # a problem list from long ago is removed at the next import
 
     bad = _row("CQ-1", 抽样日期="2099-01-01")
     upload = SimpleUploadedFile("results.csv", _csv([bad]))
@@ -310,6 +320,7 @@ def test_it_reports_import_problems_with_a_download_only_for_the_importer(client
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[1][0] == 2 and rows[1][1] == "抽样日期"
     assert client_as("office").get(f"/inspections/import/problems/{token}/").status_code == 404
+    assert not stale.exists()
 
 
 def test_it_shows_pass_rates_and_exports_them(client_as):
