@@ -19,7 +19,6 @@ import atexit
 import calendar
 import datetime as dt
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 LIMIT_SECONDS = 0.300
 RUNS = 30
@@ -244,10 +245,7 @@ def main() -> None:
     counts = generate()
     generated = time.perf_counter() - started
     rows = time_pages(real_today=args.today)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
-        f" Python {platform.python_version()}, SQLite"
-    )
+    print(f"machine: {describe()}, SQLite")
     print(
         "GENERATED data: {measures} measures × {districts} districts, {tasks} tasks,"
         " {reports} progress reports, {figures} figures".format(**counts)

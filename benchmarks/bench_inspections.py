@@ -36,7 +36,6 @@ import csv
 import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import sqlite3
@@ -51,6 +50,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 IMPORT_FACTOR_LIMIT = 3.0
 MEMORY_LIMIT_MB = 500
@@ -436,24 +437,6 @@ def pg_fresh_database(server_url: str, name: str, *, drop_only: bool = False) ->
 # --- main ----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
-def memory_gib() -> str:
-    try:
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        return f"{kb / 2**20:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        return "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -511,10 +494,7 @@ def main() -> None:
         else:
             shutil.rmtree(work, ignore_errors=True)
 
-    print(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib()}, "
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-    )
+    print(f"machine: {describe()}, SQLite {sqlite3.sqlite_version}")
     print(f"data: {args.rows:,} GENERATED rows (lib/samplegen, seed {args.seed}, year {args.year})")
     print("| measure | figure | limit | verdict |")
     print("|---|---|---|---|")

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import random
 import statistics
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 from zhiliang.lib.planparse import parse_plan  # noqa: E402
 from zhiliang.lib.uscc import ALPHABET, check_character, validate_uscc  # noqa: E402
@@ -144,21 +145,9 @@ def bench_pages() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
 def main() -> None:
     rows = bench_uscc() + bench_parse() + bench_pages()
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(f"machine: {describe()}")
     print("| what | ours | peer or limit | verdict |")
     print("|---|---|---|---|")
     for row in rows:
