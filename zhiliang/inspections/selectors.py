@@ -42,6 +42,12 @@ def regions() -> Regions:
     return load_regions(REGIONS_CSV)
 
 
+def region_codes() -> frozenset[str]:
+    """Every GB/T 2260 code a producer may be registered under: the national list and
+    the city's own divisions (which include codes retired since, e.g. 500234 开县)."""
+    return regions().codes() | frozenset(Division.objects.values_list("code", flat=True))
+
+
 @dataclass(frozen=True)
 class RateRow:
     group: str  # the code: region, category code or channel

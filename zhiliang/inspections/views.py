@@ -420,7 +420,7 @@ def _plan_for(request: HttpRequest, code: str) -> SamplingPlan:
 @require_roles(INSPECTION_READERS)
 def plan_detail(request: HttpRequest, code: str) -> HttpResponse:
     plan = _plan_for(request, code)
-    record = getattr(plan, "draw", None) if hasattr(plan, "draw") else None
+    record = getattr(plan, "draw", None)
     manager = may_manage_plan(request.user, plan)
     assignments = plan.assignments.select_related("category", "district", "enterprise")
     samples = plan.samples.filter(samples_visible_q(request.user))

@@ -44,7 +44,7 @@ from zhiliang.inspections.models import (
     Referral,
     Sample,
 )
-from zhiliang.inspections.selectors import regions
+from zhiliang.inspections.selectors import region_codes
 from zhiliang.lib.samplerows import (
     FIELD_LABELS,
     HEADERS,
@@ -164,7 +164,7 @@ def _validator(today: dt.date) -> RowValidator:
     city = frozenset(Division.objects.exclude(level="province").values_list("code", flat=True))
     return RowValidator(
         categories=categories,
-        region_codes=regions().codes() | city,
+        region_codes=region_codes(),
         city_regions=city,
         today=today,
         ambiguous=ambiguous,

@@ -32,15 +32,15 @@ from zhiliang.inspections.models import (
     Sample,
     TestItem,
 )
-from zhiliang.inspections.selectors import regions
+from zhiliang.inspections.selectors import region_codes
 from zhiliang.inspections.services.tallies import tally_add, tally_delta, tally_key
+from zhiliang.lib.samplerows import EARLIEST_DATE
 from zhiliang.lib.samplingsteps import Rung, next_rung, objection_in_time
+from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Division, Enterprise, Organisation
-from zhiliang.registry.services import validate_uscc
 
 ERR_FUTURE = gettext_noop("%(what)s不能晚于今天。")
 ERR_TOO_EARLY = gettext_noop("%(what)s不能早于 %(earliest)s，请检查年份。")
-ERR_BEFORE_SAMPLING = gettext_noop("%(what)s不能早于抽样日期 %(sampled_on)s。")
 ERR_BEFORE = gettext_noop("%(what)s不能早于%(other)s %(date)s。")
 ERR_NO_REPORT = gettext_noop("样品还没有检验报告。")
 ERR_REPORTED = gettext_noop("检验报告已录入，不能重复录入；如需更正请走异议复检程序。")
@@ -86,16 +86,15 @@ def _lab(lab: Laboratory | str) -> Laboratory:
     return Laboratory.objects.get_or_create(name=name[:200])[0]
 
 
-#: The importer's earliest accepted date (lib/samplerows.py): a typo such as 0025-03-01
-#: must not become a sample of year 25 in the tallies.
-EARLIEST = dt.date(2000, 1, 1)
-
-
-def _not_future(day: dt.date | None, what: str) -> None:
+def _plausible(day: dt.date | None, what: str) -> None:
+    """Not in the future, and not before the importer's earliest date: a typo such as
+    0025-03-01 must not become a sample of year 25 in the tallies."""
     if day is not None and day > timezone.localdate():
         raise ValidationError(_(ERR_FUTURE) % {"what": what})
-    if day is not None and day < EARLIEST:
-        raise ValidationError(_(ERR_TOO_EARLY) % {"what": what, "earliest": EARLIEST.isoformat()})
+    if day is not None and day < EARLIEST_DATE:
+        raise ValidationError(
+            _(ERR_TOO_EARLY) % {"what": what, "earliest": EARLIEST_DATE.isoformat()}
+        )
 
 
 def _not_before(day: dt.date | None, other: dt.date | None, what: str, other_name: str) -> None:
@@ -182,7 +181,7 @@ def sample_record(
     districts = writable_districts(actor) if actor is not None else None
     if districts is not None and data.sampling_district.code not in districts:
         raise ValidationError(_(ERR_DISTRICT) % {"district": data.sampling_district.name})
-    _not_future(data.sampled_on, _("抽样日期"))
+    _plausible(data.sampled_on, _("抽样日期"))
     if data.channel == Sample.Channel.PRODUCTION and data.sampled_party_role != "producer":
         raise ValidationError(_(ERR_ROLE))
     if data.channel == Sample.Channel.PRODUCTION and not data.producer_uscc:
@@ -195,11 +194,7 @@ def sample_record(
         )
     if data.producer_region:
         # The region decides the trace-back referral: a typo must not send it nowhere.
-        known = regions().codes()
-        if (
-            data.producer_region not in known
-            and not Division.objects.filter(code=data.producer_region).exists()
-        ):
+        if data.producer_region not in region_codes():
             raise ValidationError(_(ERR_REGION) % {"code": data.producer_region})
     elif data.producer_uscc:
         raise ValidationError(_(ERR_PRODUCER_REGION))
@@ -333,8 +328,8 @@ def sample_report(
     sample = Sample.objects.select_for_update().get(pk=sample.pk)
     if sample.conclusion:
         raise ValidationError(_(ERR_REPORTED))
-    _not_future(reported_on, _("报告日期"))
-    _not_future(lab_received_on, _("样品送达日期"))
+    _plausible(reported_on, _("报告日期"))
+    _plausible(lab_received_on, _("样品送达日期"))
     _not_before(lab_received_on, sample.sampled_on, _("样品送达日期"), _("抽样日期"))
     _not_before(
         reported_on, lab_received_on or sample.sampled_on, _("报告日期"), _("送样或抽样日期")
@@ -399,8 +394,8 @@ def sample_notify(
         # The notification starts the 15-day objection window: moving it would move the
         # party's legal deadline after the fact.
         raise ValidationError(_(ERR_NOTIFIED) % {"date": sample.notified_on.isoformat()})
-    _not_future(notified_on, _("通知日期"))
-    _not_future(received_on, _("收到结果日期"))
+    _plausible(notified_on, _("通知日期"))
+    _plausible(received_on, _("收到结果日期"))
     _not_before(notified_on, sample.reported_on, _("通知日期"), _("报告日期"))
     _not_before(received_on, notified_on, _("收到结果日期"), _("通知日期"))
     before = _snapshot(sample)
@@ -424,7 +419,7 @@ def objection_file(*, actor: Any, sample: Sample, filed_on: dt.date, reason: str
         raise ValidationError(_(ERR_NOT_NOTIFIED))
     if Objection.objects.filter(sample=sample).exists():
         raise ValidationError(_(ERR_OBJECTION_EXISTS))
-    _not_future(filed_on, _("异议日期"))
+    _plausible(filed_on, _("异议日期"))
     _not_before(filed_on, sample.result_received_on, _("异议日期"), _("收到结果日期"))
     in_time = objection_in_time(sample.result_received_on, filed_on)
     objection = Objection(sample=sample, filed_on=filed_on, reason=reason, in_time=in_time)
@@ -460,7 +455,7 @@ def objection_decide(
     require_sample_writer(actor, sample)
     if objection.accepted is not None:
         raise ValidationError(_(ERR_DECIDED))
-    _not_future(decided_on, _("决定日期"))
+    _plausible(decided_on, _("决定日期"))
     _not_before(decided_on, objection.filed_on, _("决定日期"), _("异议日期"))
     if accepted:
         if retest_lab is None:
@@ -499,7 +494,7 @@ def retest_record(
         raise ValidationError(_(ERR_RETEST_DONE))
     if conclusion not in (Sample.Conclusion.PASS, Sample.Conclusion.FAIL):
         raise ValidationError(_("检验结论必须是合格或不合格。"))
-    _not_future(reported_on, _("复检报告日期"))
+    _plausible(reported_on, _("复检报告日期"))
     _not_before(reported_on, objection.decided_on, _("复检报告日期"), _("受理日期"))
     before = _snapshot(sample)
     objection.retest_report_no = report_no
@@ -552,7 +547,7 @@ def disposal_order(
         # Art. 17: the announcement is made by a bureau of provincial level or above;
         # Chongqing's city bureau is of provincial rank, a district's is not.
         raise ValidationError(_(ERR_ANNOUNCE_LEVEL))
-    _not_future(ordered_on, _("决定日期"))
+    _plausible(ordered_on, _("决定日期"))
     _not_before(ordered_on, sample.reported_on, _("决定日期"), _("报告日期"))
     if done:
         _not_before(ordered_on, done[-1].checked_on, _("决定日期"), _("上一措施复查日期"))
@@ -585,7 +580,7 @@ def disposal_check(
     require_sample_writer(actor, action.sample)
     if action.check_passed is not None:
         raise ValidationError(_(ERR_CHECKED))
-    _not_future(checked_on, _("复查日期"))
+    _plausible(checked_on, _("复查日期"))
     _not_before(checked_on, action.ordered_on, _("复查日期"), _("决定日期"))
     action.checked_on = checked_on
     action.check_passed = passed
@@ -647,7 +642,7 @@ def referral_send(*, actor: Any, referral: Referral, sent_on: dt.date, letter_no
     require_sample_writer(actor, referral.sample)
     if referral.status != Referral.Status.OPEN:
         raise ValidationError(_(ERR_REFERRAL_CLOSED))
-    _not_future(sent_on, _("发出日期"))
+    _plausible(sent_on, _("发出日期"))
     _not_before(sent_on, referral.created_on, _("发出日期"), _("移送生成日期"))
     referral.sent_on = sent_on
     referral.letter_no = letter_no
@@ -667,7 +662,7 @@ def referral_reply(*, actor: Any, referral: Referral, replied_on: dt.date, reply
         raise PermissionDenied
     if referral.status != Referral.Status.OPEN:
         raise ValidationError(_(ERR_REFERRAL_CLOSED))
-    _not_future(replied_on, _("回复日期"))
+    _plausible(replied_on, _("回复日期"))
     if referral.sent_on:
         _not_before(replied_on, referral.sent_on, _("回复日期"), _("发出日期"))
     else:

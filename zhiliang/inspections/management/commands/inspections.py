@@ -64,7 +64,7 @@ class Command(BaseCommand):
     def do_draw(self, options: dict[str, Any]) -> None:
         plan = self._plan(options["plan"])
         seed = options["seed"]
-        recorded = getattr(plan, "draw", None) if hasattr(plan, "draw") else None
+        recorded = getattr(plan, "draw", None)
         if recorded is not None:
             if recorded.seed != seed:
                 raise CommandError(
