@@ -143,6 +143,11 @@ def pass_rate_total(*, year: int, user: Any = None, kinds: set[str] | None = Non
     return RateRow(group="", label=_("合计"), tested=agg["t"] or 0, passed=agg["p"] or 0)
 
 
+def demo_samples_counted() -> bool:
+    """Whether the pass rates include demo samples (pages that show rates must say so)."""
+    return Sample.objects.filter(is_demo=True).exists()
+
+
 def tally_years(user: Any = None) -> list[int]:
     return sorted(set(tallies_visible(user).values_list("year", flat=True)), reverse=True)
 

@@ -54,6 +54,7 @@ from zhiliang.inspections.selectors import (
     GROUPINGS,
     RateRow,
     current_disposal,
+    demo_samples_counted,
     open_steps,
     pass_rates,
     sample_steps,
@@ -632,7 +633,7 @@ def pass_rate_view(request: HttpRequest) -> HttpResponse:
             "total": total,
             "chart": chart,
             "header": header,
-            "demo_samples": Sample.objects.filter(is_demo=True).exists(),
+            "demo_samples": demo_samples_counted(),
         },
     )
 
@@ -645,7 +646,7 @@ def target_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inspections/targets.html",
-        {"shown": shown, "demo_samples": Sample.objects.filter(is_demo=True).exists()},
+        {"shown": shown, "demo_samples": demo_samples_counted()},
     )
 
 

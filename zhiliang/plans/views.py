@@ -86,7 +86,7 @@ def unit_measures(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_roles(GOVERNMENT)
 def target_list(request: HttpRequest) -> HttpResponse:
-    from zhiliang.inspections.selectors import target_rates
+    from zhiliang.inspections.selectors import demo_samples_counted, target_rates
 
     targets = list(targets_all())
     # Pass-rate targets (measure 十四) are measured by sampling inspection, not reported.
@@ -99,7 +99,12 @@ def target_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/target_list.html",
-        {"targets": targets, "rows": rows, "has_rates": bool(rates)},
+        {
+            "targets": targets,
+            "rows": rows,
+            "has_rates": bool(rates),
+            "demo_samples": demo_samples_counted(),
+        },
     )
 
 

@@ -498,7 +498,7 @@ def test_a_refused_step_registers_no_laboratory(client_as):
 def test_pass_rate_pages_say_when_they_count_demo_data(client_as):
     sample = fx.failed_sample(sample_no="DEMO-X-1")
     Sample.objects.filter(pk=sample.pk).update(is_demo=True)
-    for url in ("/inspections/pass-rates/?year=2025", "/inspections/targets/"):
+    for url in ("/inspections/pass-rates/?year=2025", "/inspections/targets/", "/plans/targets/"):
         assert 'id="demo-note"' in client_as("office").get(url).content.decode()
 
 
