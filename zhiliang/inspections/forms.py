@@ -14,6 +14,8 @@ from zhiliang.inspections.models import (
 from zhiliang.registry.models import Division, Organisation
 
 DATE = forms.DateInput(attrs={"type": "date"})
+#: A test's or re-test's conclusion: the model's choices without "not yet tested".
+TESTED = [(value, label) for value, label in Sample.Conclusion.choices if value]
 
 
 class CategoryField(forms.ModelChoiceField):
@@ -168,7 +170,7 @@ class ReportForm(forms.Form):
     standards = forms.CharField(label=_("检验依据"), required=False, max_length=500)
     conclusion = forms.ChoiceField(
         label=_("检验结论"),
-        choices=[(Sample.Conclusion.PASS, _("合格")), (Sample.Conclusion.FAIL, _("不合格"))],
+        choices=TESTED,
     )
     failed_items = forms.CharField(
         label=_("不合格项目"),
@@ -223,7 +225,7 @@ class RetestForm(forms.Form):
     reported_on = forms.DateField(label=_("复检报告日期"), widget=DATE)
     conclusion = forms.ChoiceField(
         label=_("复检结论"),
-        choices=[(Sample.Conclusion.PASS, _("合格")), (Sample.Conclusion.FAIL, _("不合格"))],
+        choices=TESTED,
     )
 
 
