@@ -358,7 +358,7 @@ def child(mode: str, args: argparse.Namespace) -> None:
     from django.db.models import Count, Q
 
     from zhiliang.inspections.models import PassTally, ProductCategory, Sample
-    from zhiliang.inspections.selectors import GROUPINGS as COLUMN_OF
+    from zhiliang.inspections.selectors import SAMPLE_COLUMNS as COLUMN_OF
     from zhiliang.inspections.selectors import pass_rates
 
     codes = dict(ProductCategory.objects.values_list("pk", "code"))

@@ -196,15 +196,22 @@ class Sample(models.Model):
         PASS = "pass", _("合格")
         FAIL = "fail", _("不合格")
 
-    sample_no = models.CharField(_("抽样单编号"), max_length=40, unique=True)
+    # Unique by a constraint rather than unique=True: on PostgreSQL the latter adds a
+    # second, LIKE-pattern index that nothing here uses and every bulk load rebuilds.
+    sample_no = models.CharField(_("抽样单编号"), max_length=40)
     plan = models.ForeignKey(
-        SamplingPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="samples"
+        SamplingPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="samples",
+        db_constraint=False,
     )
     # Samples are the one table that grows by a million rows a year, loaded in bulk: only
     # the columns pages look samples up by are indexed, and references to small lookup
-    # tables (category, lab, import batch, user, assignment) are kept by Django (PROTECT
-    # and the importer's checks) without a database constraint, whose per-row trigger
-    # would dominate a PostgreSQL bulk load (benchmarks/bench_inspections.py).
+    # tables (plan, category, lab, import batch, user, assignment) are kept by Django
+    # (PROTECT and the importer's checks) without a database constraint, whose per-row
+    # trigger would dominate a PostgreSQL bulk load (benchmarks/bench_inspections.py).
     assignment = models.ForeignKey(
         Assignment,
         null=True,
@@ -237,7 +244,10 @@ class Sample(models.Model):
     producer_name = models.CharField(_("标称生产者"), max_length=200, blank=True)
     producer_region = models.CharField(_("生产者所在地区代码"), max_length=6, blank=True)
     sampling_district = models.ForeignKey(
-        Division, on_delete=models.PROTECT, verbose_name=_("抽样地区")
+        Division,
+        on_delete=models.PROTECT,
+        verbose_name=_("抽样地区"),
+        db_index=False,  # see Meta: (district, date), without PostgreSQL's LIKE index
     )
     channel = models.CharField(_("抽样环节"), max_length=16, choices=Channel.choices)
     place = models.CharField(_("抽样地点"), max_length=200, blank=True, db_default="")
@@ -292,6 +302,10 @@ class Sample(models.Model):
 
     class Meta:
         ordering = ["-sampled_on", "sample_no"]
+        constraints = [models.UniqueConstraint(fields=["sample_no"], name="sample_no_once")]
+        indexes = [
+            models.Index(fields=["sampling_district", "sampled_on"], name="sample_district_date")
+        ]
         verbose_name = _("样品")
         verbose_name_plural = _("样品")
 
@@ -404,15 +418,30 @@ class Referral(models.Model):
 
 
 class PassTally(models.Model):
-    """Tested and passed batches per (year, category, districts, channel): pass rates read
-    these few thousand rows instead of a million samples. Every service that sets a final
-    conclusion adjusts them in the same transaction; ``inspections retally`` rebuilds them.
+    """Tested and passed batches per year, category, place and channel: pass rates read
+    these cells instead of a million samples. Each sample counts in two cells: where it
+    was sampled (``sampled``, the sampling district) and where it was made (``made``, the
+    nominal producer's region, "" if the label names none), so the cells stay bounded
+    by catalogue × regions × channels (~40,000 a year at most) whatever the samples.
+    Every service that sets a final conclusion adjusts them in the same transaction;
+    ``inspections retally`` rebuilds them.
+
+    A cache of counts over the samples, written in bulk by imports: its category is
+    kept by Django (PROTECT) without a database constraint or index of its own; the
+    unique key indexes the cells by year first.
     """
 
+    class Place(models.TextChoices):
+        SAMPLED = "sampled", _("抽样地区")
+        MADE = "made", _("生产者所在地区")
+
     year = models.PositiveSmallIntegerField()
-    category = models.ForeignKey(ProductCategory, on_delete=models.PROTECT)
-    sampling_district = models.ForeignKey(Division, on_delete=models.PROTECT)
-    producer_region = models.CharField(max_length=6, blank=True)
+    category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, db_constraint=False, db_index=False
+    )
+    place = models.CharField(max_length=8, choices=Place.choices)
+    #: GB/T 2260 code of the sampling district (``sampled``) or producer region (``made``)
+    region = models.CharField(max_length=12, blank=True)
     channel = models.CharField(max_length=16)
     tested = models.PositiveIntegerField(default=0)
     passed = models.PositiveIntegerField(default=0)
@@ -420,10 +449,12 @@ class PassTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "category", "sampling_district", "producer_region", "channel"],
+                fields=["year", "place", "category", "region", "channel"],
                 name="tally_once_per_cell",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.category_id} {self.sampling_district_id} {self.tested}/{self.passed}"
+        return (
+            f"{self.year} {self.category_id} {self.place} {self.region} {self.tested}/{self.passed}"
+        )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import district_codes_of
@@ -30,7 +30,16 @@ from zhiliang.registry.models import Division
 
 REGIONS_CSV = Path(__file__).resolve().parent.parent / "registry" / "data" / "china_divisions.csv"
 
+#: Grouping → the tally column it groups by. Producer districts read the cells counted
+#: where samples were made, every other grouping those counted where they were sampled.
 GROUPINGS = {
+    "producer_district": "region",
+    "sampling_district": "region",
+    "category": "category_id",
+    "channel": "channel",
+}
+#: Grouping → the sample column it groups by (for direct counts over samples).
+SAMPLE_COLUMNS = {
     "producer_district": "producer_region",
     "sampling_district": "sampling_district_id",
     "category": "category_id",
@@ -76,7 +85,7 @@ def tallies_visible(user: Any) -> QuerySet[PassTally]:
     qs = PassTally.objects.all()
     if user is not None and not is_citywide(user):
         codes = district_codes_of(user)
-        qs = qs.filter(Q(sampling_district_id__in=codes) | Q(producer_region__in=codes))
+        qs = qs.filter(region__in=codes)
     return qs
 
 
@@ -85,13 +94,11 @@ def _tallies_for(user: Any, by: str) -> QuerySet[PassTally]:
     figures, whole: by producer district, every batch made there (wherever in the city
     it was sampled); otherwise the batches sampled there. Mixing both would show other
     districts' rates computed from a fraction of their batches."""
-    qs = PassTally.objects.all()
+    place = PassTally.Place.MADE if by == "producer_district" else PassTally.Place.SAMPLED
+    qs = PassTally.objects.filter(place=place)
     if user is None or is_citywide(user):
         return qs
-    codes = district_codes_of(user)
-    if by == "producer_district":
-        return qs.filter(producer_region__in=codes)
-    return qs.filter(sampling_district_id__in=codes)
+    return qs.filter(region__in=district_codes_of(user))
 
 
 def _labels(by: str, codes: list[str]) -> dict[str, str]:

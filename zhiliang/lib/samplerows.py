@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -31,12 +31,17 @@ __all__ = [
     "HEADERS",
     "MAX_LENGTHS",
     "MESSAGES",
+    "NO_PRODUCER",
     "REQUIRED_COLUMNS",
     "ROW_FIELD",
     "SUGGESTIONS",
     "RowError",
     "RowValidator",
     "SampleRow",
+    "channel_of",
+    "conclusion_of",
+    "parse_date",
+    "role_of",
 ]
 
 
@@ -361,11 +366,8 @@ class RowValidator:
                 )
 
         raw_category = get("category", "")
-        category = self._categories.get(raw_category) or self._categories_folded.get(
-            raw_category.casefold()
-        )
+        category = self.category_code(raw_category)
         if raw_category in self._ambiguous:
-            category = None
             errors.append(
                 RowError(
                     line,
@@ -465,7 +467,7 @@ class RowValidator:
             errors.append(RowError(line, "sampling_region", code, {"value": sampling_region}))
 
         raw_channel = get("channel", "")
-        channel = _CHANNELS.get(raw_channel) or _CHANNELS.get(raw_channel.casefold(), "")
+        channel = channel_of(raw_channel)
         if not channel:
             if raw_channel:
                 errors.append(RowError(line, "channel", "channel_unknown", {"value": raw_channel}))
@@ -474,7 +476,7 @@ class RowValidator:
 
         raw_role = get("sampled_party_role", "")
         if raw_role:
-            role = _ROLES.get(raw_role) or _ROLES.get(raw_role.casefold(), "")
+            role = role_of(raw_role)
             if not role:
                 errors.append(
                     RowError(line, "sampled_party_role", "role_unknown", {"value": raw_role})
@@ -490,9 +492,7 @@ class RowValidator:
         raw_conclusion = get("conclusion", "")
         conclusion = ""
         if raw_conclusion:
-            conclusion = _CONCLUSIONS.get(raw_conclusion) or _CONCLUSIONS.get(
-                raw_conclusion.casefold(), ""
-            )
+            conclusion = conclusion_of(raw_conclusion)
             if not conclusion:
                 errors.append(
                     RowError(line, "conclusion", "conclusion_unknown", {"value": raw_conclusion})
@@ -578,6 +578,45 @@ class RowValidator:
             ),
             errors,
         )
+
+    # --- one value at a time, for readers that check a column's distinct values once
+    # (``lib/samplebatch.py``); ``check`` uses the same rules.
+
+    def category_code(self, raw: str) -> str | None:
+        """The catalogue code a category cell names, or ``None`` (unknown or ambiguous)."""
+        if raw in self._ambiguous:
+            return None
+        return self._categories.get(raw) or self._categories_folded.get(raw.casefold())
+
+    def uscc_code(self, raw: str) -> str | None:
+        """The credit code of a non-empty cell if it is valid, else ``None``."""
+        errors: list[RowError] = []
+        code = self._uscc({"v": raw}, "v", errors, 0)
+        return None if errors else code
+
+    def date_text(self, raw: str) -> str | None:
+        """A non-empty date cell as ISO text if it is a valid date up to today."""
+        errors: list[RowError] = []
+        parsed = self._dates.get(raw) or self._date({"v": raw}, "v", True, errors, 0)
+        return None if parsed is None else parsed.isoformat()
+
+    def is_region(self, code: str) -> bool:
+        return code in self._region_codes
+
+    def is_city_region(self, code: str) -> bool:
+        return code in self._city_regions
+
+    def has_seen_numbers(self) -> bool:
+        """Whether any sample number has been seen (by :meth:`check` or remembered)."""
+        return bool(self._seen)
+
+    def first_line_of(self, sample_no: str) -> int | None:
+        """The line where this file first had ``sample_no``, if it has been seen."""
+        return self._seen.get(sample_no)
+
+    def remember(self, numbers: Iterable[str], lines: Iterable[int]) -> None:
+        """Record sample numbers accepted without :meth:`check` (new, unique numbers)."""
+        self._seen.update(zip(numbers, lines, strict=True))
 
     def _date(
         self,
@@ -677,6 +716,21 @@ def _table_errors(line: int, values: Mapping[str, str], errors: list[RowError]) 
     for name in sorted(inexact):
         found.append(RowError(line, name, "inexact_number", {"value": values.get(name, "")}))
     return found + [e for e in errors if e.field not in inexact]
+
+
+def channel_of(raw: str) -> str:
+    """The channel a cell names ('production' | 'circulation' | 'ecommerce'), or ""."""
+    return _CHANNELS.get(raw) or _CHANNELS.get(raw.casefold(), "")
+
+
+def role_of(raw: str) -> str:
+    """The sampled party's role a non-empty cell names, or ""."""
+    return _ROLES.get(raw) or _ROLES.get(raw.casefold(), "")
+
+
+def conclusion_of(raw: str) -> str:
+    """'pass' | 'fail' for a non-empty conclusion cell, or "" if not recognised."""
+    return _CONCLUSIONS.get(raw) or _CONCLUSIONS.get(raw.casefold(), "")
 
 
 def parse_date(text: str) -> dt.date | str:

@@ -191,7 +191,12 @@ class StreamTable:
         columns: list[str | None],
         raw: Iterator[_RawRow],
         close: Callable[[], None],
+        kind: str = "csv",
     ) -> None:
+        #: the field of each column in file order (``None`` under a blank header cell)
+        self.columns = columns
+        #: ``"csv"`` or ``"xlsx"``
+        self.kind = kind
         self._columns = columns
         self.fields: list[str] = [c for c in columns if c is not None]
         self._raw = raw
@@ -294,8 +299,10 @@ def open_table(
         raise TableError(ERR_EMPTY_FILE)
     if head.startswith(b"PK\x03\x04"):
         raw, close = _open_xlsx(path)
+        kind = "xlsx"
     else:
         raw, close = _open_csv(path, head)
+        kind = "csv"
 
     try:
         first = next(raw, None)
@@ -305,7 +312,7 @@ def open_table(
     except BaseException:
         close()
         raise
-    return StreamTable(columns, raw, close)
+    return StreamTable(columns, raw, close, kind)
 
 
 def _match_header(

@@ -33,7 +33,7 @@ from zhiliang.inspections.models import (
     TestItem,
 )
 from zhiliang.inspections.selectors import region_codes
-from zhiliang.inspections.services.tallies import tally_add, tally_delta, tally_key
+from zhiliang.inspections.services.tallies import tally_add, tally_delta, tally_keys
 from zhiliang.lib.samplerows import EARLIEST_DATE
 from zhiliang.lib.samplingsteps import Rung, next_rung, objection_in_time
 from zhiliang.lib.uscc import validate_uscc
@@ -279,7 +279,7 @@ def _final_set(
     sample.final_conclusion = new_final
     sample.save(update_fields=["final_conclusion"])
     tested, passed = tally_delta(old, new_final)
-    tally_add([(tally_key(sample), tested, passed)])
+    tally_add([(key, tested, passed) for key in tally_keys(sample)])
     if new_final == Sample.Conclusion.FAIL:
         referral_open(sample, on)
         return

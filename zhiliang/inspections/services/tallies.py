@@ -10,17 +10,17 @@ from django.db.models import Count, F, Q
 
 from zhiliang.inspections.models import PassTally, Sample
 
-TallyKey = tuple[int, int, str, str, str]  # year, category id, district, producer region, channel
+#: year, category id, place ('sampled' | 'made'), region, channel
+TallyKey = tuple[int, int, str, str, str]
 
 
-def tally_key(sample: Sample) -> TallyKey:
-    return (
-        sample.sampled_on.year,
-        sample.category_id,
-        sample.sampling_district_id,
-        sample.producer_region,
-        sample.channel,
-    )
+def tally_keys(sample: Sample) -> list[TallyKey]:
+    """The two cells a sample counts in: where it was sampled, and where it was made."""
+    year, category, channel = sample.sampled_on.year, sample.category_id, sample.channel
+    return [
+        (year, category, PassTally.Place.SAMPLED, sample.sampling_district_id, channel),
+        (year, category, PassTally.Place.MADE, sample.producer_region, channel),
+    ]
 
 
 def tally_delta(old_final: str, new_final: str) -> tuple[int, int]:
@@ -42,13 +42,9 @@ def tally_add(changes: Iterable[tuple[TallyKey, int, int]]) -> None:
         tested, passed = merged[(key, "t")], merged[(key, "p")]
         if tested == 0 and passed == 0:
             continue
-        year, category_id, district, region, channel = key
+        year, category_id, place, region, channel = key
         cell = PassTally.objects.filter(
-            year=year,
-            category_id=category_id,
-            sampling_district_id=district,
-            producer_region=region,
-            channel=channel,
+            year=year, category_id=category_id, place=place, region=region, channel=channel
         )
         if cell.update(tested=F("tested") + tested, passed=F("passed") + passed):
             continue
@@ -57,8 +53,8 @@ def tally_add(changes: Iterable[tuple[TallyKey, int, int]]) -> None:
                 PassTally.objects.create(
                     year=year,
                     category_id=category_id,
-                    sampling_district_id=district,
-                    producer_region=region,
+                    place=place,
+                    region=region,
                     channel=channel,
                     tested=tested,
                     passed=passed,
@@ -68,32 +64,34 @@ def tally_add(changes: Iterable[tuple[TallyKey, int, int]]) -> None:
             cell.update(tested=F("tested") + tested, passed=F("passed") + passed)
 
 
+#: Place → the sample column that gives its region.
+PLACE_COLUMNS = {
+    PassTally.Place.SAMPLED: "sampling_district_id",
+    PassTally.Place.MADE: "producer_region",
+}
+
+
 def tally_rebuild() -> int:
     """Recount every cell from the samples (``zhiliang inspections retally``)."""
     with transaction.atomic():
         PassTally.objects.all().delete()
-        rows = (
-            Sample.objects.exclude(final_conclusion="")
-            .values(
-                "sampled_on__year",
-                "category_id",
-                "sampling_district_id",
-                "producer_region",
-                "channel",
+        tested = Sample.objects.exclude(final_conclusion="")
+        cells = []
+        for place, column in PLACE_COLUMNS.items():
+            rows = tested.values("sampled_on__year", "category_id", column, "channel").annotate(
+                t=Count("id"), p=Count("id", filter=Q(final_conclusion="pass"))
             )
-            .annotate(tested=Count("id"), passed=Count("id", filter=Q(final_conclusion="pass")))
-        )
-        cells = [
-            PassTally(
-                year=r["sampled_on__year"],
-                category_id=r["category_id"],
-                sampling_district_id=r["sampling_district_id"],
-                producer_region=r["producer_region"],
-                channel=r["channel"],
-                tested=r["tested"],
-                passed=r["passed"],
-            )
-            for r in rows
-        ]
+            cells += [
+                PassTally(
+                    year=r["sampled_on__year"],
+                    category_id=r["category_id"],
+                    place=place,
+                    region=r[column] or "",
+                    channel=r["channel"],
+                    tested=r["t"],
+                    passed=r["p"],
+                )
+                for r in rows
+            ]
         PassTally.objects.bulk_create(cells, batch_size=1000)
     return len(cells)

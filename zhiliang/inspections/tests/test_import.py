@@ -122,6 +122,15 @@ ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True, params=["columnar", "rows"])
+def reader(request, monkeypatch):
+    """Every test here runs with both CSV readers: column at a time (Arrow) and row by
+    row (tablestream, as for XLSX), which must behave the same."""
+    if request.param == "rows":
+        monkeypatch.setattr(imp, "COLUMNAR_MIN_BYTES", 1 << 60)
+    return request.param
+
+
 def _csv(tmp_path, rows, header=HEADER, name="results.csv"):
     path = tmp_path / name
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -163,8 +172,8 @@ def _cells():
         PassTally.objects.filter(tested__gt=0).values_list(
             "year",
             "category__code",
-            "sampling_district_id",
-            "producer_region",
+            "place",
+            "region",
             "channel",
             "tested",
             "passed",
@@ -225,7 +234,9 @@ def test_a_good_csv_imports_registers_parties_refers_and_tallies(users, tmp_path
     assert entry.after["created"] == 4 and entry.after["referrals"] == 2
 
     cells = _cells()
-    assert sum(c[5] for c in cells) == 3 and sum(c[6] for c in cells) == 1
+    for place in ("sampled", "made"):  # each sample counts where sampled and where made
+        assert sum(c[5] for c in cells if c[2] == place) == 3
+        assert sum(c[6] for c in cells if c[2] == place) == 1
     tally_rebuild()
     assert _cells() == cells
 
@@ -419,6 +430,7 @@ def test_a_large_file_is_checked_in_a_second_process_with_the_same_result(
     users, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "COLUMNAR_MIN_BYTES", 1 << 60)
     monkeypatch.setattr(imp, "CHUNK", 2)  # several chunks cross the process boundary
     outcome = _import(_csv(tmp_path, ROWS), users["office"])
     assert outcome.ok, _problems(outcome)
@@ -431,6 +443,7 @@ def test_a_large_file_is_checked_in_a_second_process_with_the_same_result(
 
 def test_problems_found_in_the_second_process_reject_the_file(users, tmp_path, monkeypatch):
     monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "COLUMNAR_MIN_BYTES", 1 << 60)
     monkeypatch.setattr(imp, "CHUNK", 2)
     before = _counts()
     rows = [ROWS[0], ROWS[1], ROWS[2], _set(ROWS[3], "sampled_on", "2099-01-01")]
@@ -444,6 +457,7 @@ def test_a_file_that_turns_unreadable_midway_is_rejected_from_the_second_process
     users, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(imp, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imp, "COLUMNAR_MIN_BYTES", 1 << 60)
     monkeypatch.setattr(imp, "CHUNK", 2)
     path = _csv(tmp_path, ROWS)
     path.write_bytes(path.read_bytes() + b"S-9," + "渝中".encode("gbk") + b"\n")
@@ -459,3 +473,60 @@ def test_a_number_taken_in_another_district_reveals_nothing_about_that_sample(us
     stolen = _set(stolen, "product_name", "猜测的产品")
     outcome = _import(_csv(tmp_path, [stolen], name="probe.csv"), users["district"])
     assert _problems(outcome) == [(2, "抽样单编号", imp.ERR_TAKEN % {"no": "S-4"})]
+
+
+# --- the column reader, its fallback, and bulk loads ------------------------------------------
+
+
+def test_a_plain_csv_is_checked_by_columns_not_row_by_row(users, tmp_path, monkeypatch, reader):
+    calls = []
+    check = imp.RowValidator.check
+    monkeypatch.setattr(
+        imp.RowValidator, "check", lambda self, *a: calls.append(a[0]) or check(self, *a)
+    )
+    rows = [_set(ROWS[1], "sampled_on", "2025-03-04"), ROWS[2], ROWS[3]]
+    outcome = _import(_csv(tmp_path, rows), users["office"])
+    assert outcome.ok and outcome.created == 3
+    assert calls == ([] if reader == "columnar" else [2, 3, 4])
+
+
+def test_a_line_break_inside_a_cell_is_read_row_by_row_with_true_line_numbers(users, tmp_path):
+    rows = [
+        _set(ROWS[0], "product_name", "电热水壶\n（双层）"),
+        ROWS[1],
+        _set(ROWS[2], "sampled_on", "2099-01-01"),
+    ]
+    outcome = _import(_csv(tmp_path, rows), users["office"])
+    # The first record takes lines 2–3, so the third starts on line 5.
+    assert [(p.line, p.field) for p in outcome.problems] == [(5, "sampled_on")]
+    assert not Sample.objects.exists()
+    outcome = _import(_csv(tmp_path, rows[:2]), users["office"])
+    assert outcome.ok and Sample.objects.get(sample_no="S-1").product_name == "电热水壶\n（双层）"
+
+
+def _schema():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Sample._meta.db_table)
+    return {
+        name: (c["columns"], c["unique"], c["index"], c["foreign_key"]) for name, c in found.items()
+    }
+
+
+def test_a_bulk_load_rebuilds_the_indexes_and_keys_it_dropped(users, tmp_path, monkeypatch):
+    monkeypatch.setattr(imp, "BULK_MIN_BYTES", 0)
+    before = _schema()
+    assert any(fk for *_x, fk in before.values())  # foreign keys to enterprises, districts
+    outcome = _import(_csv(tmp_path, ROWS), users["office"])
+    assert outcome.ok and outcome.created == 4
+    assert _schema() == before
+    cells = _cells()
+    tally_rebuild()
+    assert _cells() == cells
+    # A rejected bulk load rolls back the dropped indexes with everything else.
+    bad = [_set(ROWS[0], "sample_no", "S-20"), _set(ROWS[1], "sampled_on", "2099-01-01")]
+    monkeypatch.setattr(imp, "BULK_BYTES_PER_ROW", 1)
+    assert not _import(_csv(tmp_path, bad, name="bad.csv"), users["office"]).ok
+    assert _schema() == before
+    assert Sample.objects.count() == 4

@@ -137,8 +137,8 @@ def test_small_groups_keep_wide_honest_intervals(registry, passed, tested, expec
     PassTally.objects.create(
         year=2025,
         category=ProductCategory.objects.get(code="IND23-02"),
-        sampling_district_id=f.YUZHONG,
-        producer_region="",
+        place="sampled",
+        region=f.YUZHONG,
         channel="circulation",
         tested=tested,
         passed=passed,
@@ -228,8 +228,8 @@ def test_retally_rebuilds_the_same_cells(six):
         PassTally.objects.values_list(
             "year",
             "category_id",
-            "sampling_district_id",
-            "producer_region",
+            "place",
+            "region",
             "channel",
             "tested",
             "passed",
@@ -241,8 +241,8 @@ def test_retally_rebuilds_the_same_cells(six):
         PassTally.objects.values_list(
             "year",
             "category_id",
-            "sampling_district_id",
-            "producer_region",
+            "place",
+            "region",
             "channel",
             "tested",
             "passed",
