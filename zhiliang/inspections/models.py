@@ -247,7 +247,7 @@ class Sample(models.Model):
         Division,
         on_delete=models.PROTECT,
         verbose_name=_("抽样地区"),
-        db_index=False,  # see Meta: (district, date), without PostgreSQL's LIKE index
+        db_index=False,  # indexed in Meta, without PostgreSQL's LIKE-pattern index
     )
     channel = models.CharField(_("抽样环节"), max_length=16, choices=Channel.choices)
     place = models.CharField(_("抽样地点"), max_length=200, blank=True, db_default="")
@@ -303,9 +303,7 @@ class Sample(models.Model):
     class Meta:
         ordering = ["-sampled_on", "sample_no"]
         constraints = [models.UniqueConstraint(fields=["sample_no"], name="sample_no_once")]
-        indexes = [
-            models.Index(fields=["sampling_district", "sampled_on"], name="sample_district_date")
-        ]
+        indexes = [models.Index(fields=["sampling_district"], name="sample_district")]
         verbose_name = _("样品")
         verbose_name_plural = _("样品")
 

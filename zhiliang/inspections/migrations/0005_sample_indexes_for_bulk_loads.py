@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='sample',
-            index=models.Index(fields=['sampling_district', 'sampled_on'], name='sample_district_date'),
+            index=models.Index(fields=['sampling_district'], name='sample_district'),
         ),
         migrations.AddConstraint(
             model_name='sample',

@@ -139,6 +139,9 @@ class Command(BaseCommand):
                 f"peak memory MB: import {own:.0f}, checking process {checker:.0f}, "
                 f"sum {own + checker:.0f}"
             )
+            self.stdout.write(
+                "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in outcome.phases.items())
+            )
 
     def do_categories(self, options: dict[str, Any]) -> None:
         if options["load"]:
