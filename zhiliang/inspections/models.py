@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
@@ -206,6 +207,7 @@ class Sample(models.Model):
         on_delete=models.PROTECT,
         related_name="samples",
         db_constraint=False,
+        db_index=False,  # indexed in Meta where set (imported samples have no plan)
     )
     # Samples are the one table that grows by a million rows a year, loaded in bulk: only
     # the columns pages look samples up by are indexed, and references to small lookup
@@ -303,7 +305,10 @@ class Sample(models.Model):
     class Meta:
         ordering = ["-sampled_on", "sample_no"]
         constraints = [models.UniqueConstraint(fields=["sample_no"], name="sample_no_once")]
-        indexes = [models.Index(fields=["sampling_district"], name="sample_district")]
+        indexes = [
+            models.Index(fields=["sampling_district"], name="sample_district"),
+            models.Index(fields=["plan"], name="sample_plan", condition=Q(plan__isnull=False)),
+        ]
         verbose_name = _("样品")
         verbose_name_plural = _("样品")
 

@@ -205,6 +205,7 @@ def samples_import(
     system (the console command)."""
     if actor is not None and not has_role(actor, IMPORTERS):
         raise PermissionDenied
+    _arrow_memory()
     today = today or timezone.localdate()
     allowed = writable_districts(actor) if actor is not None else None
     for columnar in (True, False):
@@ -234,6 +235,15 @@ def samples_import(
         except NotColumnar:
             continue  # everything written so far was rolled back; read row by row
     raise AssertionError("the row-by-row reader always decides")  # pragma: no cover
+
+
+def _arrow_memory() -> None:
+    """Arrow's jemalloc pool gives freed batches back to the system (its default pool,
+    mimalloc, held ~70 MB more at the peak of a million-row import)."""
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        return
 
 
 def _write(
