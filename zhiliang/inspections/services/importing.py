@@ -79,6 +79,9 @@ ERR_NO_ROWS = gettext_noop("文件中没有抽样数据")
 ERR_CONCURRENT = gettext_noop(
     "部分抽样单编号正由另一次导入同时写入，本文件未写入任何数据，请稍后重新导入"
 )
+ERR_REFERENCE = gettext_noop(
+    "数据库完整性检查未通过：导入的记录引用了不存在的数据。本文件未写入任何数据，请联系系统管理员"
+)
 ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
 ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
 ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
@@ -119,6 +122,10 @@ class ImportOutcome:
         self.problem_count += 1
         if len(self.problems) < MAX_REPORTED:
             self.problems.append(problem)
+
+
+class _BrokenReference(IntegrityError):
+    """SQLite's key check after a bulk load found a row referring to nothing."""
 
 
 class _Rejected(Exception):
@@ -285,6 +292,9 @@ def _write(
         outcome.batch = None
     except TableError as exc:  # a decoding error met mid-file
         outcome.add(ImportProblem(0, "", str(exc)))
+        outcome.batch = None
+    except _BrokenReference:
+        outcome.add(ImportProblem(0, "", _(ERR_REFERENCE)))
         outcome.batch = None
     except IntegrityError:
         # Another import wrote some of the same sample numbers at the same time.
@@ -817,7 +827,7 @@ def _foreign_key_check() -> None:
             )
             broken = cursor.fetchall()
             if broken:
-                raise IntegrityError(f"foreign key check failed: {broken[:5]}")
+                raise _BrokenReference(f"foreign key check failed: {broken[:5]}")
 
 
 def _problem(error: RowError) -> ImportProblem:

@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from openpyxl import Workbook
 
 from zhiliang.accounts.models import AuditEntry
@@ -505,13 +506,15 @@ def test_a_line_break_inside_a_cell_is_read_row_by_row_with_true_line_numbers(us
 
 
 def _schema():
-    from django.db import connection
-
+    out = {}
     with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, Sample._meta.db_table)
-    return {
-        name: (c["columns"], c["unique"], c["index"], c["foreign_key"]) for name, c in found.items()
-    }
+        for model in (Sample, Referral):
+            found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            out |= {
+                name: (c["columns"], c["unique"], c["index"], c["foreign_key"])
+                for name, c in found.items()
+            }
+    return out
 
 
 def test_a_bulk_load_rebuilds_the_indexes_and_keys_it_dropped(users, tmp_path, monkeypatch):
@@ -530,3 +533,45 @@ def test_a_bulk_load_rebuilds_the_indexes_and_keys_it_dropped(users, tmp_path, m
     assert not _import(_csv(tmp_path, bad, name="bad.csv"), users["office"]).ok
     assert _schema() == before
     assert Sample.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_outside_a_transaction_checks_sqlites_keys_itself(users, tmp_path, monkeypatch):
+    """The command runs outside any transaction: on SQLite the per-row key checks are
+    switched off for the load and ``PRAGMA foreign_key_check`` runs before commit."""
+    monkeypatch.setattr(imp, "BULK_MIN_BYTES", 0)
+    checked = []
+    real = imp._foreign_key_check
+    monkeypatch.setattr(imp, "_foreign_key_check", lambda: checked.append(1) or real())
+    before = _schema()
+    outcome = _import(_csv(tmp_path, ROWS), users["office"])
+    assert outcome.ok and outcome.created == 4 and Referral.objects.count() == 2
+    assert _schema() == before
+    assert checked == ([1] if connection.vendor == "sqlite" else [])
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys")
+            assert cursor.fetchone() == (1,)  # back on for everything else
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_reference_found_by_the_key_check_rejects_the_load(users, tmp_path, monkeypatch):
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL validates the keys it adds back itself")
+    monkeypatch.setattr(imp, "BULK_MIN_BYTES", 0)
+    real = imp._referrals_for_batch
+
+    def and_a_dangling_one(batch, after_id):
+        made = real(batch, after_id)
+        with connection.cursor() as cursor:  # a referral to a sample that does not exist
+            cursor.execute(
+                "INSERT INTO inspections_referral (sample_id, kind, to_region, created_on, "
+                "letter_no, reply, status) VALUES (999999, 'outgoing', '510107', '2025-01-01', "
+                "'', '', 'open')"
+            )
+        return made
+
+    monkeypatch.setattr(imp, "_referrals_for_batch", and_a_dangling_one)
+    outcome = _import(_csv(tmp_path, ROWS), users["office"])
+    assert _problems(outcome) == [(0, "", imp.ERR_REFERENCE)]
+    assert not Sample.objects.exists() and not Referral.objects.exists()
