@@ -26,6 +26,7 @@ null when the sample was not tested yet.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -100,13 +101,17 @@ def clean_table(rows: Sequence[tuple[int, SampleRow]]) -> pa.Table:
     columns: list[list[Any]] = [[line for line, _row in rows]]
     for i, name in enumerate(SampleRow._fields):
         if name in ("sampled_on", "reported_on"):
-            columns.append([None if r[i] is None else r[i].isoformat() for _line, r in rows])
+            columns.append([_iso(r[i]) for _line, r in rows])
         else:
             columns.append([r[i] for _line, r in rows])
     return pa.Table.from_arrays(
         [pa.array(c, f.type) for c, f in zip(columns, CLEAN_SCHEMA, strict=True)],
         schema=CLEAN_SCHEMA,
     )
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
 
 
 def read_checked(
@@ -125,7 +130,7 @@ def read_checked(
     ``check`` enforces on the other rows)."""
     if None in columns:
         raise NotColumnar
-    fields = list(columns)
+    fields = [c for c in columns if c is not None]
     names = [f"c{i}" for i in range(len(fields))]
     options = {
         "read_options": pa_csv.ReadOptions(column_names=names),

@@ -1,16 +1,25 @@
 """``zhiliang inspections import FILE``: sampling results from CSV or XLSX.
 
-The file streams row by row (a million rows never sit in memory); every row is checked
-(``lib/samplerows.py``); rows are written in chunks inside one transaction that is rolled
-back if any row of the file was wrong, so a rejected file writes nothing. ``sample_no``
-is the key: a row equal to the stored sample changes nothing, a row that differs from it
-is an error, never an overwrite. Parties not yet in the registry are registered from the
-row and marked with the import that brought them in.
+The file streams in batches (a million rows never sit in memory); every row is checked;
+rows are written inside one transaction that is rolled back if any row of the file was
+wrong, so a rejected file writes nothing. ``sample_no`` is the key: a row equal to the
+stored sample changes nothing, a row that differs from it is an error, never an
+overwrite. Parties not yet in the registry are registered from the row and marked with
+the import that brought them in.
 
-Large files are read and checked in a second process while this one writes. Samples go in
-by one prepared statement per chunk (``executemany`` on SQLite, ``COPY`` on PostgreSQL)
-rather than model instances; tallies and referrals follow by one SQL statement each.
-``benchmarks/bench_inspections.py`` measures it against a bare bulk load (README).
+Two readers give the same batches (Arrow tables of checked rows):
+
+- a plain UTF-8 CSV is parsed and checked a column at a time (``lib/samplebatch.py``),
+  which hands the rows it cannot accept as they stand to the row checker; a file it
+  cannot read exactly (a line break inside a cell …) is rolled back and read again by
+- the row reader (``lib/tablestream.py`` + ``lib/samplerows.py``), for XLSX and odd CSV,
+  in a second process for big files.
+
+Samples go in by ``COPY`` (PostgreSQL, one statement kept open across batches) or
+``executemany`` (SQLite), not as model instances; tallies are counted as batches pass
+and written at the end, referrals by one INSERT … SELECT. Big files that at least double
+the table are bulk-loaded (``BULK_MIN_BYTES``). ``benchmarks/bench_inspections.py``
+measures all this against a bare bulk load (README).
 """
 
 from __future__ import annotations
