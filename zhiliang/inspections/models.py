@@ -211,9 +211,10 @@ class Sample(models.Model):
     )
     # Samples are the one table that grows by a million rows a year, loaded in bulk: only
     # the columns pages look samples up by are indexed, and references to small lookup
-    # tables (plan, category, lab, import batch, user, assignment) are kept by Django
-    # (PROTECT and the importer's checks) without a database constraint, whose per-row
-    # trigger would dominate a PostgreSQL bulk load (benchmarks/bench_inspections.py).
+    # tables (plan, category, district, lab, import batch, user, assignment) are kept by
+    # Django (PROTECT and the importer's checks) without a database constraint, whose
+    # per-row trigger would dominate a bulk load (benchmarks/bench_inspections.py). The
+    # parties keep theirs (bulk loads drop and re-add them: services/importing.py).
     assignment = models.ForeignKey(
         Assignment,
         null=True,
@@ -250,6 +251,7 @@ class Sample(models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("抽样地区"),
         db_index=False,  # indexed in Meta, without PostgreSQL's LIKE-pattern index
+        db_constraint=False,
     )
     channel = models.CharField(_("抽样环节"), max_length=16, choices=Channel.choices)
     place = models.CharField(_("抽样地点"), max_length=200, blank=True, db_default="")

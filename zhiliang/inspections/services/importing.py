@@ -32,11 +32,12 @@ import io
 import multiprocessing
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty
+from queue import Empty, Full, Queue
 from typing import Any
 
 import numpy as np
@@ -241,7 +242,7 @@ def samples_import(
                 table.close()
                 continue
             table.close()
-            batches = _columnar(path, table.columns, validator, check, allowed)
+            batches = _in_thread(_columnar(path, table.columns, validator, check, allowed))
         else:
             batches = _checked_rows(table, check)
             if path.stat().st_size >= PARALLEL_MIN_BYTES:
@@ -325,8 +326,8 @@ COLUMNAR_MIN_BYTES = 0
 
 #: Files read row by row (XLSX, odd CSV) at least this big are checked in a second
 #: process while this one writes: the two cores then share the work. (The column reader
-#: runs here: its checks take a third of the time, Arrow's parser and PostgreSQL's
-#: server use the other core, and one process holds the import under 500 MB.)
+#: runs in a thread of this process: its work is mostly Arrow's, outside the GIL, and one
+#: process holds the import under 500 MB.)
 PARALLEL_MIN_BYTES = 4 << 20
 
 #: Files at least this big that would at least double the samples table are loaded the
@@ -418,6 +419,47 @@ def _checked_rows(table: Any, check: _RowCheck) -> _Checked:
     yield _Batch(clean_table(good), problems, more, rows)
 
 
+def _in_thread(checked: _Checked) -> _Checked:
+    """Run ``checked`` in a thread and yield what it yields, in order: Arrow's kernels
+    and SQLite's inserts both release the GIL, so the checks of one batch overlap the
+    writes of the one before (a bounded queue holds at most two batches)."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in checked:
+                if not put(("batch", batch)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed to the consumer, never swallowed
+            put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="import-checker", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = queue.get()
+            if kind == "batch":
+                yield item
+            elif kind == "done":
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _in_second_process(checked: _Checked) -> _Checked:
     """Run ``checked`` in a forked process and yield what it yields, in order. A bounded
     queue keeps at most a few batches in flight, so memory stays flat."""
@@ -481,6 +523,8 @@ class _Writer:
         self.after_id = Sample.objects.aggregate(m=Max("id"))["m"] or 0
         self.had_samples = bool(self.after_id)
         self.enterprises: dict[str, int] = {}
+        #: the credit codes of ``enterprises`` (and "") as an Arrow array, for is_in
+        self.known_codes: Any = None
         self.labs: dict[str, int] = {}
         self.categories = dict(ProductCategory.objects.values_list("code", "pk"))
         self.tallies = _Tallies()
@@ -564,9 +608,10 @@ class _Writer:
         # The batch's samples all have ids above the largest before it began (one writer on
         # SQLite; on PostgreSQL the batch filter keeps out a concurrent import's rows).
         created_referrals = _referrals_for_batch(self.batch, self.after_id)
+        lap("referrals")
         if self.bulk is not None:
             self.bulk.restore(Referral)
-        lap("referrals")
+            lap("referral indexes")
         self.batch.sha256 = self.sha256.result()
         self.batch.rows = self.outcome.rows
         self.batch.created = self.outcome.created
@@ -634,14 +679,15 @@ class _Writer:
 
     def _parties(self, table: Any) -> None:
         known = self.enterprises
-        unknown = {
-            u
-            for name in ("sampled_party_uscc", "producer_uscc")
-            for u in pc.unique(table.column(name)).to_pylist()
-            if u and u not in known
-        }
+        if self.known_codes is None:
+            self.known_codes = pa.array(["", *known], pa.string())
+        unknown = set()
+        for name in ("sampled_party_uscc", "producer_uscc"):
+            codes = pc.unique(table.column(name))
+            unknown.update(codes.filter(pc.invert(pc.is_in(codes, self.known_codes))).to_pylist())
         if not unknown:
             return
+        self.known_codes = None  # parties are added below
         self.end_copy()
         # The name and region a party is registered with come from its first row.
         pairs = pa.array(list(unknown), pa.string())
