@@ -15,7 +15,8 @@ For each database (SQLite file; PostgreSQL) the benchmark
    PostgreSQL database;
 3. times ``zhiliang inspections import FILE`` (``samples_import``) in a subprocess on a
    freshly migrated database with the 2015 registry loaded, and takes that process's
-   peak RSS from ``wait4``;
+   peak RSS from ``wait4`` (summed with its checking process's, if the row reader ran
+   one; the column reader of a CSV runs in the import's own process);
 4. times ``pass_rates(year=…, by=…)`` for every grouping (median of ``--runs`` after a
    warm-up) in a fresh process, with the equivalent GROUP BY over the samples table
    beside it for information, and checks both give the same counts.
