@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "zhiliang.registry",
     "zhiliang.plans",
     "zhiliang.inspections",
+    "zhiliang.credit",
     "zhiliang.portal",
     "zhiliang.api",
 ]

@@ -193,10 +193,12 @@ class DrawInputs:
 
 
 def risk_classes_of(enterprise_ids: list[int]) -> dict[int, str]:
-    """Credit risk class (A–D) of each enterprise. The credit system (DESIGN.md S15) is
-    not built yet, so every enterprise is unclassified and weighs ``UNCLASSIFIED_WEIGHT``;
-    the draw records that, so a later draw with classes is distinguishable."""
-    return {}
+    """Credit risk class (A–D) of each enterprise that has one (the credit system,
+    DESIGN.md S15); an enterprise without one draws as unclassified
+    (``UNCLASSIFIED_WEIGHT``). The draw records the classes it used."""
+    from zhiliang.credit.services import risk_classes
+
+    return risk_classes(enterprise_ids)
 
 
 def _candidates_for(quota: PlanQuota) -> list[Enterprise]:

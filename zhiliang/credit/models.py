@@ -1,0 +1,107 @@
+"""Quality credit (DESIGN.md S15, plan measure (十)): the records departments submit about
+enterprises, and each enterprise's internal risk class with the points behind it.
+
+The rules (publicity terms, repair, the risk model) are pure functions in
+``zhiliang/lib/creditrules.py``; the services apply them when records change.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zhiliang.lib.creditrules import Kind, RiskClass, Sector
+from zhiliang.registry.models import Enterprise, Organisation
+
+
+class CreditRecord(models.Model):
+    class RecordKind(models.TextChoices):
+        PENALTY = Kind.PENALTY, _("行政处罚")
+        INSPECTION_FAILURE = Kind.INSPECTION_FAILURE, _("监督抽查不合格")
+        BAD_LOAN = Kind.BAD_LOAN, _("不良信贷")
+        TAX_ARREARS = Kind.TAX_ARREARS, _("欠税欠费")
+        LABOUR_AWARD = Kind.LABOUR_AWARD, _("劳动仲裁裁决")
+        JUDGMENT = Kind.JUDGMENT, _("司法判决")
+        DISHONEST_DEBTOR = Kind.DISHONEST_DEBTOR, _("失信被执行人")
+        RECALL = Kind.RECALL, _("缺陷产品召回")
+        ACCIDENT = Kind.ACCIDENT, _("质量安全事故")
+        ABNORMAL_OPERATION = Kind.ABNORMAL_OPERATION, _("经营异常名录")
+        AWARD = Kind.AWARD, _("表彰奖励")
+        BRAND = Kind.BRAND, _("品牌认定")
+
+    class RecordSector(models.TextChoices):
+        GENERAL = Sector.GENERAL, _("一般")
+        FOOD = Sector.FOOD, _("食品")
+        DRUG = Sector.DRUG, _("药品")
+        SPECIAL_EQUIPMENT = Sector.SPECIAL_EQUIPMENT, _("特种设备")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("企业")
+    )
+    kind = models.CharField(_("记录类型"), max_length=24, choices=RecordKind.choices)
+    #: 较重行政处罚 (Order 44 Art. 2): aggravated fine, revocation, restricted production …
+    heavier = models.BooleanField(_("较重处罚"), default=False)
+    document_no = models.CharField(_("决定文书号"), max_length=100)
+    decided_on = models.DateField(_("决定日期"))
+    #: the deciding unit as the record names it; ``source`` when it is one of ours
+    source_name = models.CharField(_("来源单位"), max_length=200)
+    source = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.TextField(_("摘要"), blank=True)
+    sector = models.CharField(
+        _("领域"), max_length=24, choices=RecordSector.choices, default=RecordSector.GENERAL
+    )
+    #: a 通报批评 or a low fine: public for three months instead of three years
+    light = models.BooleanField(_("通报批评或较低数额罚款"), default=False)
+    published_on = models.DateField(_("公示日期"), null=True, blank=True)
+    #: the last day of the public term (penalties, Order 45); empty: not public
+    public_until = models.DateField(_("公示截止日期"), null=True, blank=True)
+    repaired_on = models.DateField(_("信用修复日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_on", "id"]
+        constraints = [
+            # Imports are idempotent by source and document number.
+            models.UniqueConstraint(
+                fields=["source_name", "document_no"], name="credit_record_once"
+            )
+        ]
+        indexes = [models.Index(fields=["enterprise", "decided_on"], name="credit_enterprise_date")]
+        verbose_name = _("信用记录")
+        verbose_name_plural = _("信用记录")
+
+    def __str__(self) -> str:
+        return f"{self.document_no} {self.get_kind_display()}"
+
+
+class RiskAssessment(models.Model):
+    """An enterprise's internal credit risk class (国市监信发〔2022〕6号): never published,
+    never a penalty; it sets how often the enterprise is drawn for inspection."""
+
+    class Class(models.TextChoices):
+        A = RiskClass.A, _("A 信用风险低")
+        B = RiskClass.B, _("B 信用风险一般")
+        C = RiskClass.C, _("C 信用风险较高")
+        D = RiskClass.D, _("D 信用风险高")
+
+    enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="risk")
+    risk_class = models.CharField(_("风险分类"), max_length=1, choices=Class.choices)
+    score = models.FloatField(_("风险分值"))
+    #: each record's points and the factors behind them (creditrules.Contribution)
+    explanation = models.JSONField(default=list)
+    assessed_on = models.DateField(_("评定日期"))
+    #: the model's parameters digest, so a class can be traced to the rules that gave it
+    model = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("信用风险分类")
+        verbose_name_plural = _("信用风险分类")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.risk_class} {self.score}"

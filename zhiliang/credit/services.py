@@ -1,0 +1,233 @@
+"""Writing credit records and keeping each enterprise's risk class in step with them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from zhiliang.accounts.audit import audit_record
+from zhiliang.credit.access import require_record_writer
+from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.lib.creditrules import (
+    Classification,
+    CreditFact,
+    Kind,
+    RiskModel,
+    Sector,
+    classify,
+    publicity,
+)
+from zhiliang.lib.samplerows import EARLIEST_DATE
+from zhiliang.registry.models import Enterprise
+
+ERR_HEAVIER_NOT_PENALTY = gettext_noop("只有行政处罚可以标记为较重处罚。")
+ERR_FUTURE = gettext_noop("决定日期不能晚于今天。")
+ERR_TOO_EARLY = gettext_noop("决定日期不能早于 %(earliest)s，请检查年份。")
+ERR_PUBLISHED_BEFORE = gettext_noop("公示日期不能早于决定日期。")
+ERR_DUPLICATE = gettext_noop("来源单位“%(source)s”的决定文书号“%(no)s”已有记录。")
+ERR_EMPTY = gettext_noop("%(what)s必须填写。")
+
+
+def risk_model() -> RiskModel:
+    """The model in force. Its parameters are this project's defaults (no national
+    figures are published; DOMAIN.md §2.1); a city changes them here."""
+    return RiskModel()
+
+
+def model_digest(model: RiskModel) -> str:
+    """A short digest of the model's parameters, stored with every class it gives."""
+    params: dict[str, Any] = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
+    params["points"] = {str(k): v for k, v in sorted(model.points.items())}
+    text = json.dumps(params, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def record_create(
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    kind: str,
+    document_no: str,
+    decided_on: dt.date,
+    source_name: str,
+    source: Any = None,
+    heavier: bool = False,
+    light: bool = False,
+    summary: str = "",
+    sector: str = Sector.GENERAL,
+    published_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> CreditRecord:
+    """Record a decision about an enterprise, with its public term if it is a penalty
+    (Order 45), and reclassify the enterprise at once."""
+    require_record_writer(actor, enterprise)
+    today = today or timezone.localdate()
+    kind = Kind(kind)
+    errors: dict[str, str] = {}
+    if not document_no.strip():
+        errors["document_no"] = _(ERR_EMPTY) % {"what": _("决定文书号")}
+    if not source_name.strip():
+        errors["source_name"] = _(ERR_EMPTY) % {"what": _("来源单位")}
+    if heavier and kind != Kind.PENALTY:
+        errors["heavier"] = _(ERR_HEAVIER_NOT_PENALTY)
+    if decided_on > today:
+        errors["decided_on"] = _(ERR_FUTURE)
+    elif decided_on < EARLIEST_DATE:
+        errors["decided_on"] = _(ERR_TOO_EARLY) % {"earliest": EARLIEST_DATE.isoformat()}
+    if published_on is not None and published_on < decided_on:
+        errors["published_on"] = _(ERR_PUBLISHED_BEFORE)
+    document_no, source_name = document_no.strip(), source_name.strip()
+    if CreditRecord.objects.filter(source_name=source_name, document_no=document_no).exists():
+        errors["document_no"] = _(ERR_DUPLICATE) % {"source": source_name, "no": document_no}
+    if errors:
+        raise ValidationError(errors)
+    public_until = None
+    if kind == Kind.PENALTY:
+        term = publicity(decided_on=decided_on, published_on=published_on, light=light)
+        public_until = term.end
+    record = CreditRecord.objects.create(
+        enterprise=enterprise,
+        kind=kind,
+        heavier=heavier,
+        light=light,
+        document_no=document_no,
+        decided_on=decided_on,
+        source_name=source_name,
+        source=source,
+        summary=summary,
+        sector=sector,
+        published_on=published_on,
+        public_until=public_until,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="credit.record.create",
+        obj=record,
+        after={
+            "enterprise": enterprise.uscc,
+            "kind": kind.value,
+            "heavier": heavier,
+            "document_no": document_no,
+            "decided_on": decided_on.isoformat(),
+            "source": source_name,
+            "public_until": public_until.isoformat() if public_until else None,
+        },
+    )
+    classify_enterprise(enterprise, today=today)
+    return record
+
+
+def _facts(records: Iterable[tuple[int, str, dt.date, bool]]) -> list[CreditFact]:
+    return [
+        CreditFact(id=pk, kind=Kind(kind), decided_on=decided_on, heavier=heavier)
+        for pk, kind, decided_on, heavier in records
+    ]
+
+
+def _assessment(
+    enterprise_id: int, result: Classification, today: dt.date, digest: str
+) -> RiskAssessment:
+    return RiskAssessment(
+        enterprise_id=enterprise_id,
+        risk_class=result.risk_class.value,
+        score=result.score,
+        explanation=[
+            {
+                "record": c.record,
+                "kind": c.kind.value,
+                "decided_on": c.decided_on.isoformat(),
+                "base": c.base,
+                "heavier": c.heavier,
+                "decay": c.decay,
+                "repeat": c.repeat,
+                "points": c.points,
+            }
+            for c in result.contributions
+        ],
+        assessed_on=today,
+        model=digest,
+    )
+
+
+def classify_enterprise(
+    enterprise: Enterprise, *, today: dt.date | None = None, model: RiskModel | None = None
+) -> RiskAssessment:
+    """Recompute one enterprise's class from its records (a new record calls this)."""
+    today = today or timezone.localdate()
+    model = model or risk_model()
+    rows = CreditRecord.objects.filter(enterprise=enterprise).values_list(
+        "pk", "kind", "decided_on", "heavier"
+    )
+    new = _assessment(
+        enterprise.pk, classify(_facts(rows), today=today, model=model), today, model_digest(model)
+    )
+    RiskAssessment.objects.update_or_create(
+        enterprise=enterprise,
+        defaults={
+            f: getattr(new, f)
+            for f in ("risk_class", "score", "explanation", "assessed_on", "model")
+        },
+    )
+    return RiskAssessment.objects.get(enterprise=enterprise)
+
+
+def classify_all(
+    *, today: dt.date | None = None, model: RiskModel | None = None, batch: int = 5000
+) -> dict[str, int]:
+    """Recompute every enterprise's class (``zhiliang credit classify``): those with
+    records, and those assessed before whose records have since gone. Returns the
+    number of enterprises per class."""
+    today = today or timezone.localdate()
+    model = model or risk_model()
+    digest = model_digest(model)
+    counts = {c.value: 0 for c in RiskAssessment.Class}
+    with transaction.atomic():
+        ids = sorted(
+            set(CreditRecord.objects.values_list("enterprise_id", flat=True).distinct())
+            | set(RiskAssessment.objects.values_list("enterprise_id", flat=True))
+        )
+        for start in range(0, len(ids), batch):
+            part = ids[start : start + batch]
+            records: dict[int, list[tuple[int, str, dt.date, bool]]] = {i: [] for i in part}
+            rows = CreditRecord.objects.filter(enterprise_id__in=part).values_list(
+                "enterprise_id", "pk", "kind", "decided_on", "heavier"
+            )
+            for enterprise_id, *rest in rows:
+                records[enterprise_id].append(tuple(rest))  # type: ignore[arg-type]
+            made = [
+                _assessment(i, classify(_facts(r), today=today, model=model), today, digest)
+                for i, r in records.items()
+            ]
+            RiskAssessment.objects.filter(enterprise_id__in=part).delete()
+            RiskAssessment.objects.bulk_create(made)
+            for a in made:
+                counts[a.risk_class] += 1
+    audit_record(
+        actor=None,
+        action="credit.classify",
+        object_type="credit.riskassessment",
+        object_repr=f"{len(ids)} enterprises",
+        after={"counts": counts, "assessed_on": today.isoformat(), "model": digest},
+    )
+    return counts
+
+
+def risk_classes(enterprise_ids: list[int]) -> dict[int, str]:
+    """The class of each of these enterprises that has one (for the sampling draw)."""
+    return dict(
+        RiskAssessment.objects.filter(enterprise_id__in=enterprise_ids).values_list(
+            "enterprise_id", "risk_class"
+        )
+    )
