@@ -92,10 +92,7 @@ def record_create(
         errors["document_no"] = _(ERR_DUPLICATE) % {"source": source_name, "no": document_no}
     if errors:
         raise ValidationError(errors)
-    public_until = None
-    if kind == Kind.PENALTY:
-        term = publicity(decided_on=decided_on, published_on=published_on, light=light)
-        public_until = term.end
+    public_until = public_until_of(kind, decided_on, published_on, light)
     record = CreditRecord.objects.create(
         enterprise=enterprise,
         kind=kind,
@@ -127,6 +124,16 @@ def record_create(
     )
     classify_enterprise(enterprise, today=today)
     return record
+
+
+def public_until_of(
+    kind: str, decided_on: dt.date, published_on: dt.date | None, light: bool
+) -> dt.date | None:
+    """The last day a record is public: penalties per Order 45; other kinds are shared
+    between departments, not published by this system."""
+    if kind != Kind.PENALTY:
+        return None
+    return publicity(decided_on=decided_on, published_on=published_on, light=light).end
 
 
 def _facts(records: Iterable[tuple[int, str, dt.date, bool]]) -> list[CreditFact]:
@@ -191,13 +198,30 @@ def classify_all(
     number of enterprises per class."""
     today = today or timezone.localdate()
     model = model or risk_model()
-    digest = model_digest(model)
-    counts = {c.value: 0 for c in RiskAssessment.Class}
     with transaction.atomic():
         ids = sorted(
             set(CreditRecord.objects.values_list("enterprise_id", flat=True).distinct())
             | set(RiskAssessment.objects.values_list("enterprise_id", flat=True))
         )
+        counts = classify_enterprises(ids, today=today, model=model, batch=batch)
+    audit_record(
+        actor=None,
+        action="credit.classify",
+        object_type="credit.riskassessment",
+        object_repr=f"{len(ids)} enterprises",
+        after={"counts": counts, "assessed_on": today.isoformat(), "model": model_digest(model)},
+    )
+    return counts
+
+
+def classify_enterprises(
+    ids: list[int], *, today: dt.date, model: RiskModel | None = None, batch: int = 5000
+) -> dict[str, int]:
+    """Recompute the classes of these enterprises, a batch at a time; the number per class."""
+    model = model or risk_model()
+    digest = model_digest(model)
+    counts = {c.value: 0 for c in RiskAssessment.Class}
+    with transaction.atomic():
         for start in range(0, len(ids), batch):
             part = ids[start : start + batch]
             records: dict[int, list[tuple[int, str, dt.date, bool]]] = {i: [] for i in part}
@@ -214,13 +238,6 @@ def classify_all(
             RiskAssessment.objects.bulk_create(made)
             for a in made:
                 counts[a.risk_class] += 1
-    audit_record(
-        actor=None,
-        action="credit.classify",
-        object_type="credit.riskassessment",
-        object_repr=f"{len(ids)} enterprises",
-        after={"counts": counts, "assessed_on": today.isoformat(), "model": digest},
-    )
     return counts
 
 

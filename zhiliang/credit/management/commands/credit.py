@@ -1,12 +1,14 @@
-"""``zhiliang credit classify``."""
+"""``zhiliang credit classify|import``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zhiliang.credit.importing import records_import
 from zhiliang.credit.services import classify_all
 
 
@@ -21,8 +23,32 @@ class Command(BaseCommand):
             "--today", type=dt.date.fromisoformat, default=None, help="assess as of this date"
         )
 
+        imp = sub.add_parser("import", help="import credit records (CSV or XLSX)")
+        imp.add_argument("file")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "do_" + options["action"])(options)
+
+    def do_classify(self, options: dict[str, Any]) -> None:
         counts = classify_all(today=options["today"])
         self.stdout.write(
             "risk classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
+
+    def do_import(self, options: dict[str, Any]) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        outcome = records_import(path=path, file_name=path.name, actor=None)
+        if not outcome.ok:
+            for p in outcome.problems[:50]:
+                where = f"row {p.line}" if p.line else "file"
+                column = f" [{p.column}]" if p.column else ""
+                self.stderr.write(f"{path.name}: {where}{column}: {p.message}")
+            raise CommandError(
+                f"{len(outcome.problems)} problem(s) in {path.name}; nothing was imported"
+            )
+        self.stdout.write(
+            f"rows {outcome.rows}: created {outcome.created}, unchanged {outcome.unchanged}, "
+            f"parties registered {outcome.parties_registered}"
         )
