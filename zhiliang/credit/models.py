@@ -59,6 +59,14 @@ class CreditRecord(models.Model):
     #: the last day of the public term (penalties, Order 45); empty: not public
     public_until = models.DateField(_("公示截止日期"), null=True, blank=True)
     repaired_on = models.DateField(_("信用修复日期"), null=True, blank=True)
+    #: the failed sample an inspection-failure record comes from (kept in step with it)
+    sample = models.OneToOneField(
+        "inspections.Sample",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_record",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

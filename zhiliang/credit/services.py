@@ -248,3 +248,67 @@ def risk_classes(enterprise_ids: list[int]) -> dict[int, str]:
             "enterprise_id", "risk_class"
         )
     )
+
+
+# --- from the sampling system ---------------------------------------------------------------
+
+#: Source of records the sampling system creates when its own unit is not known.
+SAMPLING_SOURCE = "监督抽查"
+
+
+def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord:
+    """A sample's final conclusion became 不合格: record it against the enterprise
+    responsible for the product's quality (the nominal producer, 产品质量法 Art. 26; the
+    sampled party when the label names none) and reclassify that enterprise."""
+    enterprise = sample.producer or sample.sampled_party
+    decided_on = sample.reported_on or timezone.localdate()
+    organiser = sample.plan.organiser.name if sample.plan_id else SAMPLING_SOURCE
+    record, made = CreditRecord.objects.get_or_create(
+        sample=sample,
+        defaults={
+            "enterprise": enterprise,
+            "kind": Kind.INSPECTION_FAILURE,
+            "document_no": sample.report_no or sample.sample_no,
+            "decided_on": decided_on,
+            "source_name": organiser,
+            "summary": f"{sample.product_name}：{sample.failed_items}"[:1000],
+        },
+    )
+    if made:
+        audit_record(
+            actor=actor,
+            action="credit.record.create",
+            obj=record,
+            after={
+                "enterprise": enterprise.uscc,
+                "kind": record.kind,
+                "sample": sample.sample_no,
+                "document_no": record.document_no,
+            },
+        )
+        classify_enterprise(enterprise, today=max(decided_on, timezone.localdate()))
+    return record
+
+
+def inspection_failure_withdraw(sample: Any, *, actor: Any = None, reason: str = "") -> None:
+    """A re-test passed: the failure no longer stands, so its record goes (audited, with
+    what it said) and the enterprise is reclassified."""
+    record = CreditRecord.objects.filter(sample=sample).select_related("enterprise").first()
+    if record is None:
+        return
+    enterprise = record.enterprise
+    audit_record(
+        actor=actor,
+        action="credit.record.withdraw",
+        obj=record,
+        before={
+            "enterprise": enterprise.uscc,
+            "kind": record.kind,
+            "sample": sample.sample_no,
+            "document_no": record.document_no,
+            "decided_on": record.decided_on.isoformat(),
+        },
+        reason=reason,
+    )
+    record.delete()
+    classify_enterprise(enterprise)

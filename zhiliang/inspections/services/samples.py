@@ -271,8 +271,8 @@ class ItemInput:
 def _final_set(
     sample: Sample, new_final: str, on: dt.date | None = None, actor: Any = None
 ) -> None:
-    """Set the final conclusion (reported on ``on``), keep the tallies, and open or
-    withdraw the referral."""
+    """Set the final conclusion (reported on ``on``), keep the tallies, open or withdraw
+    the referral, and record or withdraw the failure in the enterprise's credit."""
     old = sample.final_conclusion
     if old == new_final:
         return
@@ -280,9 +280,13 @@ def _final_set(
     sample.save(update_fields=["final_conclusion"])
     tested, passed = tally_delta(old, new_final)
     tally_add([(key, tested, passed) for key in tally_keys(sample)])
+    from zhiliang.credit.services import inspection_failure_record, inspection_failure_withdraw
+
     if new_final == Sample.Conclusion.FAIL:
         referral_open(sample, on)
+        inspection_failure_record(sample, actor=actor)
         return
+    inspection_failure_withdraw(sample, actor=actor, reason=_("复检结论合格"))
     # A re-test found the product in order: the trace-back referral is withdrawn and any
     # rectification order still open ends, each recorded.
     withdrawn = Referral.objects.filter(sample=sample, status=Referral.Status.OPEN)
