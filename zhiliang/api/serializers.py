@@ -123,6 +123,33 @@ class EnterpriseImportOutput(serializers.Serializer):
     unchanged = serializers.IntegerField()
 
 
+class CreditListingSerializer(serializers.Serializer):
+    listed_on = serializers.DateField()
+    last_day = serializers.DateField()
+    reasons = serializers.CharField()
+    basis = serializers.CharField()
+    decided_by = serializers.CharField()
+
+
+class CreditMeasureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+
+
+class CreditCheckOutput(serializers.Serializer):
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+    listed = serializers.BooleanField()
+    listings = CreditListingSerializer(many=True)
+    measures = CreditMeasureSerializer(many=True)
+    checked_on = serializers.DateField()
+
+
+class CreditRecordFeedOutput(serializers.Serializer):
+    records = serializers.ListField(child=serializers.DictField())
+    count = serializers.IntegerField()
+
+
 class ErrorEnvelope(serializers.Serializer):
     message = serializers.CharField()
     extra = serializers.DictField()

@@ -16,6 +16,8 @@ urlpatterns = [
     path("enterprises/import/", views.EnterpriseImport.as_view(), name="enterprise_import"),
     path("audit/", views.AuditList.as_view(), name="audit_list"),
     path("uscc/check/", views.UsccCheck.as_view(), name="uscc_check"),
+    path("credit/check", views.CreditCheck.as_view(), name="credit_check"),
+    path("credit/records", views.CreditRecordFeed.as_view(), name="credit_records"),
     # Anything else under /api/ answers in the envelope too, not with an HTML page.
     re_path(r"^.*$", views.not_found, name="not_found"),
 ]

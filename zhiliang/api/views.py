@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -28,6 +29,8 @@ from zhiliang.accounts.access import (
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.api import serializers as s
 from zhiliang.api.errors import error_response
+from zhiliang.credit.exchange import record_row, shared_records
+from zhiliang.credit.listings import credit_check
 from zhiliang.lib.tables import TableError, read_table
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.plans.models import Plan
@@ -167,6 +170,67 @@ class UsccCheck(APIView):
         return Response(
             {"results": [{"code": r.code, "valid": r.valid, "reason": r.reason} for r in results]}
         )
+
+
+class CreditCheck(APIView):
+    """Joint-punishment check (联合惩戒): is the enterprise on the 严重违法失信名单 today,
+    and which measures apply. For approvals and awards; government roles only."""
+
+    required_roles = GOVERNMENT
+
+    permission_classes = [RolesPermission]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("uscc", str, required=True)],
+        responses={200: s.CreditCheckOutput, 400: s.ErrorEnvelope, 404: s.ErrorEnvelope},
+    )
+    def get(self, request: Request) -> Response:
+        code = request.query_params.get("uscc", "").strip()
+        checked = validate_uscc(code)
+        if not checked.valid:
+            return error_response(
+                _("统一社会信用代码无效：%(reason)s") % {"reason": checked.reason},
+                status.HTTP_400_BAD_REQUEST,
+            )
+        result = credit_check(checked.code)
+        if result is None:
+            return error_response(
+                _("没有统一社会信用代码为 %(uscc)s 的企业。") % {"uscc": checked.code},
+                status.HTTP_404_NOT_FOUND,
+            )
+        return Response(result)
+
+
+class CreditRecordFeed(APIView):
+    """The exchange feed: the credit records the caller's department is entitled to,
+    entered or decided since ``since`` (a date), at most ``limit`` (≤ 10,000) after
+    record id ``after`` — page by passing the last id received."""
+
+    required_roles = GOVERNMENT
+    permission_classes = [RolesPermission]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, required=False),
+            OpenApiParameter("after", int, required=False),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses={200: s.CreditRecordFeedOutput, 400: s.ErrorEnvelope},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            since_text = request.query_params.get("since", "")
+            since = dt.date.fromisoformat(since_text) if since_text else None
+            after = int(request.query_params.get("after", "0"))
+            limit = min(int(request.query_params.get("limit", "1000")), 10_000)
+        except ValueError:
+            return error_response(
+                _("参数有误：since 应为 YYYY-MM-DD，after 和 limit 应为整数。"),
+                status.HTTP_400_BAD_REQUEST,
+            )
+        records = shared_records(request.user, since=since).filter(id__gt=after)[:limit]
+        rows = [record_row(r) for r in records]
+        return Response({"records": rows, "count": len(rows)})
 
 
 @extend_schema(exclude=True)

@@ -113,3 +113,77 @@ class RiskAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.risk_class} {self.score}"
+
+
+class Listing(models.Model):
+    """A case of the 严重违法失信名单 (SAMR Order 44): proposed from a heavier penalty,
+    notified to the party with reasons, basis and rights, objection verified and
+    answered, approved by the bureau one level up, published with its term, and removed
+    early on application (after a year, conditions met) or at the end of its term."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("拟列入")
+        NOTIFIED = "notified", _("已告知")
+        OBJECTED = "objected", _("异议待核实")
+        DROPPED = "dropped", _("不予列入")
+        LISTED = "listed", _("已列入")
+        REMOVED = "removed", _("已移出")
+
+    class Removal(models.TextChoices):
+        EARLY = "early", _("提前移出")
+        EXPIRED = "expired", _("期满移出")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="listings", verbose_name=_("企业")
+    )
+    #: the heavier penalty the listing rests on
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.PROTECT, related_name="listings", verbose_name=_("依据记录")
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    reasons = models.TextField(_("列入事由"))
+    basis = models.TextField(_("列入依据"))
+    proposed_on = models.DateField(_("立案日期"))
+    proposed_by = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("立案单位")
+    )
+    notified_on = models.DateField(_("告知日期"), null=True, blank=True)
+    objection_due = models.DateField(_("异议截止日期"), null=True, blank=True)
+    objection_filed_on = models.DateField(_("异议提出日期"), null=True, blank=True)
+    objection = models.TextField(_("异议内容"), blank=True)
+    objection_decided_on = models.DateField(_("异议核实日期"), null=True, blank=True)
+    objection_upheld = models.BooleanField(_("异议成立"), null=True, blank=True)
+    objection_reply = models.TextField(_("异议答复"), blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准单位"),
+    )
+    listed_on = models.DateField(_("列入日期"), null=True, blank=True)
+    last_day = models.DateField(_("届满日期"), null=True, blank=True)
+    removed_on = models.DateField(_("移出日期"), null=True, blank=True)
+    removal = models.CharField(_("移出方式"), max_length=8, choices=Removal.choices, blank=True)
+    removal_evidence = models.TextField(_("提前移出申请材料"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-proposed_on", "id"]
+        constraints = [
+            # One open case per penalty record.
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=~models.Q(status__in=["dropped", "removed"]),
+                name="listing_open_once_per_record",
+            )
+        ]
+        verbose_name = _("严重违法失信名单")
+        verbose_name_plural = _("严重违法失信名单")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.get_status_display()}"

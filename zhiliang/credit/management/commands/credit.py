@@ -1,14 +1,17 @@
-"""``zhiliang credit classify|import``."""
+"""``zhiliang credit classify|import|export|check|expire``."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from zhiliang.credit.exchange import shared_records, write_csv, write_json
 from zhiliang.credit.importing import records_import
+from zhiliang.credit.listings import credit_check, listings_expire
 from zhiliang.credit.services import classify_all
 
 
@@ -25,6 +28,12 @@ class Command(BaseCommand):
 
         imp = sub.add_parser("import", help="import credit records (CSV or XLSX)")
         imp.add_argument("file")
+        check = sub.add_parser("check", help="joint-punishment check of one enterprise (JSON)")
+        check.add_argument("uscc")
+        sub.add_parser("expire", help="remove listings whose term has ended (run daily)")
+        export = sub.add_parser("export", help="the shared credit records (exchange)")
+        export.add_argument("--since", type=dt.date.fromisoformat, default=None)
+        export.add_argument("--format", choices=["csv", "json"], default="csv")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["action"])(options)
@@ -34,6 +43,20 @@ class Command(BaseCommand):
         self.stdout.write(
             "risk classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
+
+    def do_check(self, options: dict[str, Any]) -> None:
+        result = credit_check(options["uscc"])
+        if result is None:
+            raise CommandError(f"no enterprise with credit code {options['uscc']}")
+        self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+
+    def do_export(self, options: dict[str, Any]) -> None:
+        records = shared_records(None, since=options["since"])
+        writer = write_json if options["format"] == "json" else write_csv
+        writer(records, self.stdout)
+
+    def do_expire(self, options: dict[str, Any]) -> None:
+        self.stdout.write(f"listings ended: {listings_expire()}")
 
     def do_import(self, options: dict[str, Any]) -> None:
         path = Path(options["file"])
