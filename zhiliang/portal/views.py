@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
+from zhiliang.credit.listings import MEASURES
+from zhiliang.credit.selectors import public_credit
+from zhiliang.portal.ratelimit import allow
 from zhiliang.portal.selectors import published_departments, published_duties
 from zhiliang.registry.models import Organisation
+
+#: Public credit queries a client may make per minute.
+CREDIT_QUERIES_PER_MINUTE = 30
 
 
 def duty_index(request: HttpRequest) -> HttpResponse:
@@ -20,4 +27,21 @@ def duty_list(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404  # a department with nothing published is not shown at all
     return render(
         request, "portal/duty_list.html", {"organisation": organisation, "duties": duties}
+    )
+
+
+def credit_search(request: HttpRequest) -> HttpResponse:
+    """Public credit query: penalties published within their term and listings on the
+    严重违法失信名单 in force; nothing unpublished, expired, repaired or internal."""
+    query = request.GET.get("q", "").strip()
+    if query and not allow(request, "credit", limit=CREDIT_QUERIES_PER_MINUTE):
+        response = render(request, "portal/credit_search.html", {"query": query, "limited": True})
+        response.status_code = 429
+        return response
+    today = timezone.localdate()
+    results = public_credit(query, today=today) if query else []
+    return render(
+        request,
+        "portal/credit_search.html",
+        {"query": query, "results": results, "today": today, "measures": MEASURES.values()},
     )

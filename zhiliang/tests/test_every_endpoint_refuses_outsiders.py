@@ -14,6 +14,7 @@ PUBLIC = {
     "set_language",
     "portal:duty_index",
     "portal:duty_list",
+    "portal:credit_search",  # the public credit query (tested in portal/tests)
 }
 ARGUMENTS = {
     "pk": "1",
