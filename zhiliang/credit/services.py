@@ -312,3 +312,68 @@ def inspection_failure_withdraw(sample: Any, *, actor: Any = None, reason: str =
     )
     record.delete()
     classify_enterprise(enterprise)
+
+
+# --- credit repair (市场监督管理信用修复管理办法; Order 45) ----------------------------------
+
+ERR_REPAIR_KIND = gettext_noop("只有已公示的行政处罚信息可以申请信用修复。")
+ERR_REPAIR_TOO_SOON = gettext_noop("公示满最短期限后方可修复：%(from)s 起可申请。")
+ERR_REPAIR_SEVERE = gettext_noop("较重行政处罚（停产停业、吊销、降级等）信息不得提前停止公示。")
+ERR_REPAIR_CONDITIONS = gettext_noop("不符合信用修复条件：%(unmet)s")
+ERR_REPAIRED = gettext_noop("该记录已修复。")
+
+
+@transaction.atomic
+def record_repair(
+    *,
+    actor: Any,
+    record: CreditRecord,
+    repaired_on: dt.date,
+    obligations_fulfilled: bool,
+    harm_removed: bool,
+    evidence: str,
+    today: dt.date | None = None,
+) -> CreditRecord:
+    """Stop publishing a penalty record early (信用修复): only a published one, once its
+    minimum public period has passed (6 months; 1 year in food, drugs, special
+    equipment), if the obligations are fulfilled, the harm removed, no penalty of the
+    same kind followed, and the enterprise is not on the 严重违法失信名单; never for a
+    heavier penalty. The record stays, marked repaired; the public no longer sees it."""
+    from zhiliang.credit.listings import listings_in_force
+    from zhiliang.lib.creditrules import repair_from
+
+    require_record_writer(actor, record.enterprise)
+    today = today or timezone.localdate()
+    if record.repaired_on is not None:
+        raise ValidationError(_(ERR_REPAIRED))
+    if record.kind != Kind.PENALTY or record.published_on is None:
+        raise ValidationError(_(ERR_REPAIR_KIND))
+    if record.heavier:
+        raise ValidationError(_(ERR_REPAIR_SEVERE))
+    if repaired_on > today:
+        raise ValidationError(_(ERR_FUTURE))
+    opens = repair_from(record.published_on, Sector(record.sector))
+    if repaired_on < opens:
+        raise ValidationError(_(ERR_REPAIR_TOO_SOON) % {"from": opens.isoformat()})
+    unmet = []
+    if not obligations_fulfilled:
+        unmet.append(_("尚未履行行政处罚决定规定的义务"))
+    if not harm_removed:
+        unmet.append(_("尚未消除危害后果和不良影响"))
+    if CreditRecord.objects.filter(
+        enterprise=record.enterprise, kind=Kind.PENALTY, decided_on__gt=record.decided_on
+    ).exists():
+        unmet.append(_("此后又受到行政处罚"))
+    if listings_in_force(record.enterprise, repaired_on):
+        unmet.append(_("企业在严重违法失信名单中"))
+    if unmet:
+        raise ValidationError(_(ERR_REPAIR_CONDITIONS) % {"unmet": "；".join(unmet)})
+    record.repaired_on = repaired_on
+    record.save(update_fields=["repaired_on"])
+    audit_record(
+        actor=actor,
+        action="credit.record.repair",
+        obj=record,
+        after={"repaired_on": repaired_on.isoformat(), "evidence": evidence.strip()},
+    )
+    return record
