@@ -9,6 +9,7 @@ urlpatterns = [
     path("registry/", include("zhiliang.registry.urls")),
     path("plans/", include("zhiliang.plans.urls")),
     path("inspections/", include("zhiliang.inspections.urls")),
+    path("credit/", include("zhiliang.credit.urls")),
     path("api/", include("zhiliang.api.urls")),
     path("public/", include("zhiliang.portal.urls")),
 ]

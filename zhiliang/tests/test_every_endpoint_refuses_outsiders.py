@@ -26,6 +26,8 @@ ARGUMENTS = {
     "step": "report",
     "code": "CQ-2026-01",
     "token": "0123abcd",
+    "uscc": "91500108MAE5G7MX3H",
+    "record_id": "1",
 }
 
 

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from zhiliang.credit import views
+
+app_name = "credit"
+
+urlpatterns = [
+    path("", views.listing_list, name="listing_list"),
+    path("records/new/", views.record_new, name="record_new"),
+    path("enterprises/<str:uscc>/", views.enterprise_credit, name="enterprise"),
+    path("records/<int:record_id>/propose/", views.listing_propose, name="listing_propose"),
+    path("listings/<int:pk>/", views.listing_detail, name="listing"),
+    path("listings/<int:pk>/<slug:step>/", views.listing_step, name="listing_step"),
+]

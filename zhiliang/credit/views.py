@@ -1,0 +1,176 @@
+"""Credit pages for officials: an enterprise's records, risk class and listings; new
+records; the 严重违法失信名单 cases with a form for each step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role, require_roles
+from zhiliang.credit import forms as f
+from zhiliang.credit import listings as svc
+from zhiliang.credit.access import RECORD_WRITERS, may_record_about, may_see_risk
+from zhiliang.credit.models import CreditRecord, Listing
+from zhiliang.credit.services import record_create
+from zhiliang.registry.models import Enterprise
+
+
+def _visible(user: Any) -> Q:
+    if has_role(user, CITYWIDE_READERS):
+        return Q()
+    return Q(enterprise__district_id__in=district_codes_of(user))
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@require_roles(RECORD_WRITERS)
+def enterprise_credit(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise, uscc=uscc)
+    if not may_record_about(request.user, enterprise):
+        raise PermissionDenied
+    records = enterprise.credit_records.order_by("-decided_on", "-id")
+    risk = getattr(enterprise, "risk", None) if may_see_risk(request.user, enterprise) else None
+    listed = set(Listing.objects.filter(enterprise=enterprise).values_list("record_id", flat=True))
+    return render(
+        request,
+        "credit/enterprise.html",
+        {
+            "enterprise": enterprise,
+            "records": records,
+            "risk": risk,
+            "listings": enterprise.listings.order_by("-proposed_on"),
+            "candidates": [
+                r for r in records if r.kind == "penalty" and r.heavier and r.pk not in listed
+            ],
+            "propose_form": f.ProposeForm(),
+        },
+    )
+
+
+@require_roles(RECORD_WRITERS)
+def record_new(request: HttpRequest) -> HttpResponse:
+    form = f.RecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        enterprise = Enterprise.objects.filter(uscc=data["uscc"].strip().upper()).first()
+        if enterprise is None:
+            form.add_error("uscc", _("登记的企业中没有这个统一社会信用代码。"))
+        else:
+            try:
+                record_create(
+                    actor=request.user,
+                    enterprise=enterprise,
+                    kind=data["kind"],
+                    document_no=data["document_no"],
+                    decided_on=data["decided_on"],
+                    source_name=data["source_name"],
+                    heavier=data["heavier"],
+                    light=data["light"],
+                    summary=data["summary"],
+                    sector=data["sector"],
+                    published_on=data["published_on"],
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("信用记录已保存。"))
+                return redirect("credit:enterprise", uscc=enterprise.uscc)
+    return render(request, "credit/record_new.html", {"form": form})
+
+
+@require_roles(RECORD_WRITERS)
+def listing_list(request: HttpRequest) -> HttpResponse:
+    visible = _visible(request.user)
+    cases = (
+        Listing.objects.filter(visible).select_related("enterprise").order_by("-proposed_on", "-id")
+    )
+    candidates = [
+        r for r in svc.listing_candidates() if may_record_about(request.user, r.enterprise)
+    ]
+    return render(request, "credit/listing_list.html", {"cases": cases, "candidates": candidates})
+
+
+@require_roles(RECORD_WRITERS)
+def listing_propose(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = get_object_or_404(CreditRecord, pk=record_id)
+    if request.method != "POST":
+        return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+    form = f.ProposeForm(request.POST)
+    if form.is_valid():
+        try:
+            listing = svc.listing_propose(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            return redirect("credit:listing", pk=listing.pk)
+    else:
+        messages.error(request, _("请填写立案日期、列入事由和依据。"))
+    return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+
+
+#: step → (its form, whose fields are the service's keywords; the service)
+STEPS: dict[str, tuple[type[Any], Any]] = {
+    "notify": (f.NotifyForm, svc.listing_notify),
+    "object": (f.ObjectionForm, svc.listing_object),
+    "decide": (f.DecideForm, svc.listing_decide_objection),
+    "approve": (f.ApproveForm, svc.listing_approve),
+    "remove": (f.RemoveForm, svc.listing_remove_early),
+}
+
+
+@require_roles(RECORD_WRITERS)
+def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    listing = get_object_or_404(Listing.objects.select_related("enterprise", "record"), pk=pk)
+    if not may_record_about(request.user, listing.enterprise):
+        raise PermissionDenied
+    next_steps = {
+        Listing.Status.PROPOSED: ["notify"],
+        Listing.Status.NOTIFIED: ["object", "approve"],
+        Listing.Status.OBJECTED: ["decide"],
+        Listing.Status.LISTED: ["remove"],
+    }.get(listing.status, [])
+    if "approve" in next_steps and not has_role(request.user, CITYWIDE_READERS):
+        next_steps.remove("approve")  # the city bureau approves
+    forms = [(step, STEPS[step][0](prefix=step)) for step in next_steps]
+    return render(
+        request,
+        "credit/listing_detail.html",
+        {
+            "listing": listing,
+            "forms": forms,
+            "reply_due": svc.objection_reply_due(listing),
+            "measures": svc.MEASURES.values(),
+        },
+    )
+
+
+@require_roles(RECORD_WRITERS)
+def listing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    listing = get_object_or_404(Listing, pk=pk)
+    if step not in STEPS or request.method != "POST":
+        return redirect("credit:listing", pk=pk)
+    form_class, service = STEPS[step]
+    form = form_class(request.POST, prefix=step)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("credit:listing", pk=pk)
+    try:
+        service(actor=request.user, listing=listing, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("credit:listing", pk=pk)
