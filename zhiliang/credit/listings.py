@@ -26,6 +26,7 @@ from zhiliang.accounts.access import CITYWIDE_READERS, has_role, organisations_o
 from zhiliang.accounts.audit import audit_record
 from zhiliang.credit.access import may_record_about
 from zhiliang.credit.models import CreditRecord, Listing
+from zhiliang.credit.services import classify_enterprise
 from zhiliang.lib.creditrules import (
     LISTING_MAX_YEARS,
     CreditFact,
@@ -256,6 +257,7 @@ def listing_approve(
     listing.status = Listing.Status.LISTED
     listing.save(update_fields=["approved_on", "listed_on", "approved_by", "last_day", "status"])
     _audit(actor, "approve", listing, listed_on=approved_on, last_day=term.last_day, years=years)
+    classify_enterprise(listing.enterprise, today=max(today, approved_on))
     return listing
 
 
@@ -319,6 +321,7 @@ def listing_remove_early(
     listing.status = Listing.Status.REMOVED
     listing.save(update_fields=["removed_on", "removal", "removal_evidence", "status"])
     _audit(actor, "remove_early", listing, removed_on=removed_on)
+    classify_enterprise(listing.enterprise, today=today)
     return listing
 
 
@@ -335,6 +338,7 @@ def listings_expire(*, today: dt.date | None = None) -> int:
         listing.status = Listing.Status.REMOVED
         listing.save(update_fields=["removed_on", "removal", "status"])
         _audit(None, "expire", listing, removed_on=listing.removed_on)
+        classify_enterprise(listing.enterprise, today=today)
     return len(ended)
 
 

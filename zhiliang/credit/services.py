@@ -22,6 +22,7 @@ from zhiliang.lib.creditrules import (
     Classification,
     CreditFact,
     Kind,
+    RiskClass,
     RiskModel,
     Sector,
     classify,
@@ -143,14 +144,54 @@ def _facts(records: Iterable[tuple[int, str, dt.date, bool]]) -> list[CreditFact
     ]
 
 
+def _listed(ids: list[int], today: dt.date) -> dict[int, list[Any]]:
+    """The listings on the 严重违法失信名单 in force today, by enterprise."""
+    from zhiliang.credit.models import Listing
+
+    found: dict[int, list[Any]] = {}
+    rows = (
+        Listing.objects.filter(
+            enterprise_id__in=ids,
+            status__in=[Listing.Status.LISTED, Listing.Status.REMOVED],
+            listed_on__lte=today,
+            last_day__gte=today,
+        )
+        .exclude(removed_on__lte=today)
+        .order_by("listed_on")
+    )
+    for listing in rows:
+        found.setdefault(listing.enterprise_id, []).append(listing)
+    return found
+
+
 def _assessment(
-    enterprise_id: int, result: Classification, today: dt.date, digest: str
+    enterprise_id: int,
+    result: Classification,
+    today: dt.date,
+    digest: str,
+    listings: list[Any] | None = None,
 ) -> RiskAssessment:
+    """The assessment to store. A party on the 严重违法失信名单 is a key supervision
+    target (Order 44): class D whatever its points, and the explanation says why."""
+    listed = [
+        {
+            "record": x.record_id,
+            "kind": "listing",
+            "decided_on": x.listed_on.isoformat(),
+            "base": None,
+            "heavier": None,
+            "decay": None,
+            "repeat": None,
+            "points": None,
+        }
+        for x in listings or []
+    ]
     return RiskAssessment(
         enterprise_id=enterprise_id,
-        risk_class=result.risk_class.value,
+        risk_class=RiskClass.D.value if listed else result.risk_class.value,
         score=result.score,
-        explanation=[
+        explanation=listed
+        + [
             {
                 "record": c.record,
                 "kind": c.kind.value,
@@ -178,7 +219,11 @@ def classify_enterprise(
         "pk", "kind", "decided_on", "heavier"
     )
     new = _assessment(
-        enterprise.pk, classify(_facts(rows), today=today, model=model), today, model_digest(model)
+        enterprise.pk,
+        classify(_facts(rows), today=today, model=model),
+        today,
+        model_digest(model),
+        _listed([enterprise.pk], today).get(enterprise.pk),
     )
     RiskAssessment.objects.update_or_create(
         enterprise=enterprise,
@@ -230,8 +275,11 @@ def classify_enterprises(
             )
             for enterprise_id, *rest in rows:
                 records[enterprise_id].append(tuple(rest))  # type: ignore[arg-type]
+            listed = _listed(part, today)
             made = [
-                _assessment(i, classify(_facts(r), today=today, model=model), today, digest)
+                _assessment(
+                    i, classify(_facts(r), today=today, model=model), today, digest, listed.get(i)
+                )
                 for i, r in records.items()
             ]
             RiskAssessment.objects.filter(enterprise_id__in=part).delete()

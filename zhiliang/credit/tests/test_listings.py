@@ -269,3 +269,22 @@ def test_the_check_api(users, client):
         assert client.get(url).status_code == 403
     client.logout()
     assert client.get(url).status_code in (401, 403)
+
+
+def test_a_listed_party_is_class_d_while_listed(users):
+    from zhiliang.credit.models import RiskAssessment
+
+    listing = _listed(users)
+    risk = RiskAssessment.objects.get(enterprise=listing.enterprise)
+    assert risk.risk_class == "D" and risk.explanation[0]["kind"] == "listing"
+    svc.listing_remove_early(
+        actor=users["district"],
+        listing=listing,
+        removed_on=D(2026, 4, 1),
+        evidence="凭证",
+        obligations_fulfilled=True,
+        harm_removed=True,
+        today=D(2026, 4, 1),
+    )
+    risk.refresh_from_db()
+    assert risk.risk_class != "D" and all(c["kind"] != "listing" for c in risk.explanation)
