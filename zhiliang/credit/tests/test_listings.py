@@ -274,7 +274,9 @@ def test_the_check_api(users, client):
 def test_a_listed_party_is_class_d_while_listed(users):
     from zhiliang.credit.models import RiskAssessment
 
-    listing = _listed(users)
+    listing = svc.listing_approve(
+        actor=users["office"], listing=_notified(users), approved_on=APPROVED, today=APPROVED
+    )  # classified as of the day of approval
     risk = RiskAssessment.objects.get(enterprise=listing.enterprise)
     assert risk.risk_class == "D" and risk.explanation[0]["kind"] == "listing"
     svc.listing_remove_early(
