@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from zhiliang.accounts.models import AuditEntry
+from zhiliang.lib.creditrules import Kind, Sector
 from zhiliang.plans.models import Plan, PlanItem, Responsibility, Target
 from zhiliang.registry.models import Enterprise, Organisation
 
@@ -145,8 +146,36 @@ class CreditCheckOutput(serializers.Serializer):
     checked_on = serializers.DateField()
 
 
+class CreditRecordInput(serializers.Serializer):
+    uscc = serializers.CharField(max_length=18)
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind])
+    document_no = serializers.CharField(max_length=100)
+    decided_on = serializers.DateField()
+    source_name = serializers.CharField(max_length=200)
+    heavier = serializers.BooleanField(default=False)
+    light = serializers.BooleanField(default=False)
+    summary = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+    sector = serializers.ChoiceField(choices=[x.value for x in Sector], default=Sector.GENERAL)
+    published_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class CreditRecordRow(serializers.Serializer):
+    id = serializers.IntegerField()
+    uscc = serializers.CharField()
+    enterprise_name = serializers.CharField()
+    kind = serializers.CharField()
+    heavier = serializers.BooleanField()
+    document_no = serializers.CharField()
+    decided_on = serializers.DateField()
+    source = serializers.CharField()
+    summary = serializers.CharField()
+    published_on = serializers.DateField(allow_null=True)
+    public_until = serializers.DateField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
 class CreditRecordFeedOutput(serializers.Serializer):
-    records = serializers.ListField(child=serializers.DictField())
+    records = CreditRecordRow(many=True)
     count = serializers.IntegerField()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -31,10 +32,12 @@ from zhiliang.api import serializers as s
 from zhiliang.api.errors import error_response
 from zhiliang.credit.exchange import record_row, shared_records
 from zhiliang.credit.listings import credit_check
+from zhiliang.credit.services import record_create
 from zhiliang.lib.tables import TableError, read_table
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.plans.models import Plan
 from zhiliang.plans.selectors import plan_items, targets_all
+from zhiliang.registry.models import Enterprise
 from zhiliang.registry.selectors import enterprises_visible_to, organisations_with_aliases
 from zhiliang.registry.services import ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED, enterprise_import
 
@@ -231,6 +234,29 @@ class CreditRecordFeed(APIView):
         records = shared_records(request.user, since=since).filter(id__gt=after)[:limit]
         rows = [record_row(r) for r in records]
         return Response({"records": rows, "count": len(rows)})
+
+    @extend_schema(
+        request=s.CreditRecordInput,
+        responses={201: s.CreditRecordRow, 400: s.ErrorEnvelope, 403: s.ErrorEnvelope},
+    )
+    def post(self, request: Request) -> Response:
+        """Submit one record (the same checks as the form; the enterprise must be
+        registered)."""
+        data = s.CreditRecordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        enterprise = Enterprise.objects.filter(uscc=values.pop("uscc").strip().upper()).first()
+        if enterprise is None:
+            return error_response(
+                _("登记的企业中没有这个统一社会信用代码。"), status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            record = record_create(actor=request.user, enterprise=enterprise, **values)
+        except DjangoValidationError as exc:
+            return error_response(
+                _("信用记录有误。"), status.HTTP_400_BAD_REQUEST, fields=exc.message_dict
+            )
+        return Response(record_row(record), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(exclude=True)

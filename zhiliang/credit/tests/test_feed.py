@@ -55,3 +55,31 @@ def test_the_feed_pages_by_id_and_scopes_a_district(users, client):
         assert client.get("/api/credit/records").status_code == 403
     client.logout()
     assert client.get("/api/credit/records").status_code in (401, 403)
+
+
+def test_a_record_by_api(users, client):
+    firm = f.enterprise(f.YUZHONG)
+    client.force_login(users["district"])
+    body = {
+        "uscc": firm.uscc.lower(),
+        "kind": "penalty",
+        "document_no": "API-1",
+        "decided_on": "2025-03-03",
+        "source_name": "重庆市渝中区市场监督管理局",
+        "heavier": True,
+    }
+    response = client.post("/api/credit/records", body, content_type="application/json")
+    assert response.status_code == 201 and response.json()["public_until"] == "2028-03-03"
+    again = client.post("/api/credit/records", body, content_type="application/json")
+    assert again.status_code == 400 and "document_no" in again.json()["extra"]["fields"]
+    other = f.enterprise(f.WANZHOU)
+    refused = client.post(
+        "/api/credit/records",
+        body | {"uscc": other.uscc, "document_no": "API-2"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    client.force_login(users["outsider"])
+    assert (
+        client.post("/api/credit/records", body, content_type="application/json").status_code == 403
+    )
