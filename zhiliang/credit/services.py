@@ -316,10 +316,13 @@ def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord
         defaults={
             "enterprise": enterprise,
             "kind": Kind.INSPECTION_FAILURE,
-            "document_no": sample.report_no or sample.sample_no,
+            # The 抽样单编号 is unique; report numbers are each lab's own and may repeat.
+            "document_no": sample.sample_no,
             "decided_on": decided_on,
             "source_name": organiser,
-            "summary": f"{sample.product_name}：{sample.failed_items}"[:1000],
+            "summary": (
+                f"{sample.product_name}：{sample.failed_items}（检验报告 {sample.report_no}）"
+            )[:1000],
         },
     )
     if made:

@@ -19,8 +19,8 @@ def test_a_failed_sample_is_recorded_against_its_producer_and_reclassifies_it(us
     sample = f.failed_sample(users["district"], producer_region=f.WANZHOU)
     record = CreditRecord.objects.get(sample=sample)
     assert record.enterprise == sample.producer and record.kind == "inspection_failure"
-    assert record.document_no == sample.report_no and record.decided_on == sample.reported_on
-    assert sample.failed_items in record.summary
+    assert record.document_no == sample.sample_no and record.decided_on == sample.reported_on
+    assert sample.failed_items in record.summary and sample.report_no in record.summary
     assert RiskAssessment.objects.get(enterprise=sample.producer).explanation[0]["record"] == (
         record.pk
     )
