@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from zhiliang.lib import samplerows
 from zhiliang.lib.creditrules import Kind
-from zhiliang.lib.samplerows import EARLIEST_DATE, ROW_FIELD, parse_date
+from zhiliang.lib.samplerows import EARLIEST_DATE, ROW_FIELD, check_date
 from zhiliang.lib.tablestream import EXTRA_KEY as _EXTRA_KEY
 from zhiliang.lib.tablestream import INEXACT_KEY as _INEXACT_KEY
 from zhiliang.lib.uscc import UsccResult, validate_uscc
@@ -240,7 +240,6 @@ class RowValidator:
 
     def __init__(self, *, today: dt.date) -> None:
         self._today = today
-        self._today_text = today.isoformat()
         self._seen: dict[tuple[str, str], int] = {}
         self._uscc_cache: dict[str, UsccResult] = {}
 
@@ -362,30 +361,9 @@ class RowValidator:
             if required:
                 errors.append(RowError(line, name, "required", {}))
             return None
-        parsed = parse_date(text)
-        if isinstance(parsed, str):
-            errors.append(RowError(line, name, parsed, {"value": text}))
-            return None
-        if parsed < EARLIEST_DATE:
-            errors.append(
-                RowError(
-                    line,
-                    name,
-                    "date_too_early",
-                    {"value": parsed.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
-                )
-            )
-            return None
-        if parsed > self._today:
-            errors.append(
-                RowError(
-                    line,
-                    name,
-                    f"{name}_future",
-                    {"value": parsed.isoformat(), "today": self._today_text},
-                )
-            )
-            return None
+        parsed, code, params = check_date(text, name, self._today)
+        if parsed is None:
+            errors.append(RowError(line, name, code, params))
         return parsed
 
 

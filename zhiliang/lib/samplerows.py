@@ -39,6 +39,7 @@ __all__ = [
     "RowValidator",
     "SampleRow",
     "channel_of",
+    "check_date",
     "conclusion_of",
     "parse_date",
     "role_of",
@@ -635,29 +636,9 @@ class RowValidator:
             if required:
                 errors.append(RowError(line, name, "required", {}))
             return None
-        parsed = parse_date(text)
-        if isinstance(parsed, str):
-            errors.append(RowError(line, name, parsed, {"value": text}))
-            return None
-        if parsed < EARLIEST_DATE:
-            errors.append(
-                RowError(
-                    line,
-                    name,
-                    "date_too_early",
-                    {"value": parsed.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
-                )
-            )
-            return None
-        if parsed > self._today:
-            errors.append(
-                RowError(
-                    line,
-                    name,
-                    f"{name}_future",
-                    {"value": parsed.isoformat(), "today": self._today_text},
-                )
-            )
+        parsed, code, params = check_date(text, name, self._today)
+        if parsed is None:
+            errors.append(RowError(line, name, code, params))
             return None
         if len(self._dates) < _DATE_CACHE_SIZE:
             self._dates[text] = parsed
@@ -731,6 +712,24 @@ def role_of(raw: str) -> str:
 def conclusion_of(raw: str) -> str:
     """'pass' | 'fail' for a non-empty conclusion cell, or "" if not recognised."""
     return _CONCLUSIONS.get(raw) or _CONCLUSIONS.get(raw.casefold(), "")
+
+
+def check_date(text: str, name: str, today: dt.date) -> tuple[dt.date | None, str, dict[str, str]]:
+    """The date a non-empty cell of field ``name`` holds, or ``None`` with the error code
+    and its parameters: unreadable, before :data:`EARLIEST_DATE`, or after ``today``
+    (code ``<name>_future``)."""
+    parsed = parse_date(text)
+    if isinstance(parsed, str):
+        return None, parsed, {"value": text}
+    if parsed < EARLIEST_DATE:
+        return (
+            None,
+            "date_too_early",
+            {"value": parsed.isoformat(), "earliest": EARLIEST_DATE.isoformat()},
+        )
+    if parsed > today:
+        return None, f"{name}_future", {"value": parsed.isoformat(), "today": today.isoformat()}
+    return parsed, "", {}
 
 
 def parse_date(text: str) -> dt.date | str:
