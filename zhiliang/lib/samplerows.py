@@ -326,7 +326,6 @@ class RowValidator:
         self._region_codes = region_codes
         self._city_regions = city_regions
         self._today = today
-        self._today_text = today.isoformat()
         self._seen: dict[str, int] = {}
         self._uscc_cache: dict[str, UsccResult] = {}
         #: date text → valid date (between EARLIEST_DATE and today)
