@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from zhiliang.lib.workdays import add_workdays
+from zhiliang.lib.workdays import CalendarUnavailable, add_workdays
 
 __all__ = [
     "EARLY_REMOVAL_MIN_YEARS",
@@ -139,7 +139,10 @@ def publicity(
     decision date until it is published)."""
     if warning_only:
         return Publicity(published=False)
-    due_by = add_workdays(decided_on, PUBLICATION_DUE_WORKDAYS)
+    try:
+        due_by: dt.date | None = add_workdays(decided_on, PUBLICATION_DUE_WORKDAYS)
+    except CalendarUnavailable:  # next year's holidays not published yet: no guess
+        due_by = None
     start = published_on or decided_on
     if light:
         end, term = add_months(start, 3), "3 months"

@@ -207,3 +207,10 @@ def test_the_thresholds_are_inclusive(score_kind_count, expected):
 def test_a_model_must_have_rising_thresholds():
     with pytest.raises(ValueError):
         RiskModel(thresholds=(30.0, 10.0, 60.0))
+
+
+def test_a_penalty_beyond_the_holiday_calendar_still_gets_its_term():
+    # chinesecalendar 1.11 ends with 2026: the due date is unknown, never guessed, but the
+    # public term (calendar days) is computed and the record can be saved.
+    p = publicity(decided_on=D(2026, 12, 20))
+    assert p.due_by is None and p.end == D(2029, 12, 20)
