@@ -245,7 +245,8 @@ def classify_all(
     model = model or risk_model()
     with transaction.atomic():
         ids = sorted(
-            set(CreditRecord.objects.values_list("enterprise_id", flat=True).distinct())
+            # order_by(): without it Meta.ordering turns DISTINCT into one row per record.
+            set(CreditRecord.objects.order_by().values_list("enterprise_id", flat=True).distinct())
             | set(RiskAssessment.objects.values_list("enterprise_id", flat=True))
         )
         counts = classify_enterprises(ids, today=today, model=model, batch=batch)
@@ -270,8 +271,10 @@ def classify_enterprises(
         for start in range(0, len(ids), batch):
             part = ids[start : start + batch]
             records: dict[int, list[tuple[int, str, dt.date, bool]]] = {i: [] for i in part}
-            rows = CreditRecord.objects.filter(enterprise_id__in=part).values_list(
-                "enterprise_id", "pk", "kind", "decided_on", "heavier"
+            rows = (
+                CreditRecord.objects.filter(enterprise_id__in=part)
+                .order_by()
+                .values_list("enterprise_id", "pk", "kind", "decided_on", "heavier")
             )
             for enterprise_id, *rest in rows:
                 records[enterprise_id].append(tuple(rest))  # type: ignore[arg-type]
