@@ -675,6 +675,7 @@ def child(mode: str, args: argparse.Namespace) -> None:
 
     from zhiliang.accounts.access import _CACHE_ATTR
     from zhiliang.accounts.models import Membership, Role
+    from zhiliang.credit.selectors import risk_explained
     from zhiliang.credit.services import classify_enterprise, record_create
     from zhiliang.lib.creditrules import PUBLICATION_DUE_WORKDAYS
     from zhiliang.lib.workdays import CalendarUnavailable, add_workdays
@@ -722,8 +723,11 @@ def child(mode: str, args: argparse.Namespace) -> None:
         )
         elapsed = time.perf_counter() - start
         risk = RiskAssessment.objects.get(enterprise_id=enterprise_id)
-        in_it = risk.assessed_on == today and any(
-            c["record"] == record.pk for c in risk.explanation
+        explained = risk_explained(risk)  # the page's explanation, not timed
+        in_it = (
+            risk.assessed_on == today
+            and explained.current
+            and any(c.record == record.pk for c, _label in explained.rows)
         )
         return elapsed, in_it
 

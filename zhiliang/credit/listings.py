@@ -346,13 +346,8 @@ def listings_in_force(enterprise: Enterprise, day: dt.date) -> list[Listing]:
     """The enterprise's listings in force on ``day``: within their term and not removed
     by then (so a past day is answered as it stood)."""
     return list(
-        Listing.objects.filter(
-            enterprise=enterprise,
-            status__in=[Listing.Status.LISTED, Listing.Status.REMOVED],
-            listed_on__lte=day,
-            last_day__gte=day,
-        )
-        .exclude(removed_on__lte=day)
+        Listing.objects.in_force(day)
+        .filter(enterprise=enterprise)
         .select_related("approved_by")
         .order_by("listed_on")
     )

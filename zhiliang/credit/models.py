@@ -7,6 +7,8 @@ The rules (publicity terms, repair, the risk model) are pure functions in
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -101,8 +103,6 @@ class RiskAssessment(models.Model):
     enterprise = models.OneToOneField(Enterprise, on_delete=models.CASCADE, related_name="risk")
     risk_class = models.CharField(_("风险分类"), max_length=1, choices=Class.choices)
     score = models.FloatField(_("风险分值"))
-    #: each record's points and the factors behind them (creditrules.Contribution)
-    explanation = models.JSONField(default=list)
     assessed_on = models.DateField(_("评定日期"))
     #: the model's parameters digest, so a class can be traced to the rules that gave it
     model = models.CharField(max_length=64)
@@ -113,6 +113,17 @@ class RiskAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.risk_class} {self.score}"
+
+
+class ListingQuerySet(models.QuerySet["Listing"]):
+    def in_force(self, day: dt.date) -> ListingQuerySet:
+        """Listings in force on ``day``: within their term and not removed by then (so a
+        past day is answered as it stood)."""
+        return self.filter(
+            status__in=[Listing.Status.LISTED, Listing.Status.REMOVED],
+            listed_on__lte=day,
+            last_day__gte=day,
+        ).exclude(removed_on__lte=day)
 
 
 class Listing(models.Model):
@@ -171,6 +182,8 @@ class Listing(models.Model):
     removal = models.CharField(_("移出方式"), max_length=8, choices=Removal.choices, blank=True)
     removal_evidence = models.TextField(_("提前移出申请材料"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-proposed_on", "id"]

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Q
 
 from zhiliang.credit.listings import listings_in_force
-from zhiliang.credit.models import CreditRecord
-from zhiliang.lib.creditrules import Kind
+from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.lib.creditrules import Contribution, CreditFact, Kind, RiskClass, classify
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Enterprise
 
@@ -57,3 +57,48 @@ def public_credit(query: str, *, today: dt.date) -> list[PublicCredit]:
         )
         out.append(PublicCredit(enterprise, records, listings_in_force(enterprise, today)))
     return out
+
+
+@dataclass(frozen=True)
+class Explained:
+    """How an enterprise's stored class came about: its records' points on the day it
+    was assessed (recomputed from the records, the same numbers as the nightly run) and
+    any listing that made it D. ``current`` is false when the records or the model have
+    changed since, so that the page says the figures are not the stored ones."""
+
+    assessment: RiskAssessment
+    #: each counted record's contribution with its kind's name in the user's language
+    rows: list[tuple[Contribution, str]]
+    listings: list[Any]
+    score: float
+    risk_class: str
+    current: bool
+
+
+def risk_explained(assessment: RiskAssessment) -> Explained:
+    """The explanation of a stored risk class (internal: callers check ``may_see_risk``)."""
+    from zhiliang.credit.services import model_digest, risk_model
+
+    model = risk_model()
+    day = assessment.assessed_on
+    facts = [
+        CreditFact(id=pk, kind=Kind(kind), decided_on=decided_on, heavier=heavier)
+        for pk, kind, decided_on, heavier in CreditRecord.objects.filter(
+            enterprise_id=assessment.enterprise_id
+        ).values_list("pk", "kind", "decided_on", "heavier")
+    ]
+    result = classify(facts, today=day, model=model)
+    listings = listings_in_force(assessment.enterprise, day)
+    risk_class = RiskClass.D.value if listings else result.risk_class.value
+    return Explained(
+        assessment=assessment,
+        rows=[(c, CreditRecord.RecordKind(c.kind.value).label) for c in result.contributions],
+        listings=listings,
+        score=result.score,
+        risk_class=risk_class,
+        current=(
+            assessment.model == model_digest(model)
+            and assessment.score == result.score
+            and assessment.risk_class == risk_class
+        ),
+    )

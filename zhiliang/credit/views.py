@@ -17,6 +17,7 @@ from zhiliang.credit import forms as f
 from zhiliang.credit import listings as svc
 from zhiliang.credit.access import RECORD_WRITERS, may_record_about, may_see_risk
 from zhiliang.credit.models import CreditRecord, Listing
+from zhiliang.credit.selectors import risk_explained
 from zhiliang.credit.services import record_create
 from zhiliang.registry.models import Enterprise
 
@@ -39,6 +40,7 @@ def enterprise_credit(request: HttpRequest, uscc: str) -> HttpResponse:
         raise PermissionDenied
     records = enterprise.credit_records.order_by("-decided_on", "-id")
     risk = getattr(enterprise, "risk", None) if may_see_risk(request.user, enterprise) else None
+    explained = risk_explained(risk) if risk is not None else None
     listed = set(Listing.objects.filter(enterprise=enterprise).values_list("record_id", flat=True))
     return render(
         request,
@@ -47,6 +49,7 @@ def enterprise_credit(request: HttpRequest, uscc: str) -> HttpResponse:
             "enterprise": enterprise,
             "records": records,
             "risk": risk,
+            "explained": explained,
             "listings": enterprise.listings.order_by("-proposed_on"),
             "candidates": [
                 r for r in records if r.kind == "penalty" and r.heavier and r.pk not in listed

@@ -24,15 +24,17 @@ if there is none, e.g. 29 February → 28 February), and that day is the period'
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+import numpy as np
+
 from zhiliang.lib.workdays import CalendarUnavailable, add_workdays
 
 __all__ = [
+    "CLASSES",
     "EARLY_REMOVAL_MIN_YEARS",
     "LISTING_MAX_YEARS",
     "PUBLICATION_DUE_WORKDAYS",
@@ -43,15 +45,18 @@ __all__ = [
     "Publicity",
     "RiskClass",
     "RiskModel",
+    "Scored",
     "Sector",
     "add_months",
     "add_years",
     "classify",
     "early_removal_check",
     "is_listing_candidate",
+    "kind_points",
     "listing_for",
     "publicity",
     "repair_from",
+    "score_many",
 ]
 
 #: Order 44: a listing lasts up to three years.
@@ -306,47 +311,136 @@ class Classification:
     contributions: tuple[Contribution, ...]
 
 
+@dataclass(frozen=True)
+class Scored:
+    """Many enterprises' records scored at once (the nightly run), as arrays.
+
+    Per counted record (records in the future or beyond the horizon count nothing and are
+    left out), in the order (enterprise, kind, date, tie-break): ``index`` into the input,
+    ``decay``, ``repeat`` and ``cents`` (the record's points × 100, an integer, so that
+    sums are exact). Per enterprise that has counted records, in ascending order:
+    ``enterprises``, ``scores`` and ``classes`` (0–3 for A–D)."""
+
+    index: np.ndarray
+    decay: np.ndarray
+    repeat: np.ndarray
+    cents: np.ndarray
+    enterprises: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+
+
+def kind_points(model: RiskModel) -> np.ndarray:
+    """Base points per kind, indexed by a kind's position in :class:`Kind`."""
+    return np.array([model.points.get(k, 0.0) for k in Kind], dtype=np.float64)
+
+
+def score_many(
+    enterprise: np.ndarray,
+    kind: np.ndarray,
+    day: np.ndarray,
+    heavier: np.ndarray,
+    tiebreak: np.ndarray,
+    *,
+    today: dt.date,
+    model: RiskModel,
+) -> Scored:
+    """Score records of many enterprises in one pass (the rules of :class:`RiskModel`).
+
+    ``enterprise`` and ``tiebreak`` (records of one day are taken in its order) are
+    integers, ``kind`` is a kind's position in :class:`Kind`, ``day`` is the decision date
+    as a proleptic Gregorian ordinal (``date.toordinal()``), ``heavier`` is boolean. The
+    n-th earlier record of the same kind within ``repeat_window_days`` (earlier by date,
+    then by tie-break) raises a record's points by ``repeat_step`` × n.
+    :func:`classify` is this function applied to one enterprise, so the nightly classes
+    and the explanation an officer reads are the same numbers."""
+    age = today.toordinal() - np.asarray(day, dtype=np.int64)
+    counted = np.flatnonzero((age >= 0) & (age <= model.horizon_days))
+    group = np.asarray(enterprise, dtype=np.int64)[counted]
+    kinds = np.asarray(kind, dtype=np.int64)[counted]
+    age = age[counted]
+    order = np.lexsort((np.asarray(tiebreak)[counted], -age, kinds, group))
+    index, group, kinds, age = counted[order], group[order], kinds[order], age[order]
+    n = len(index)
+    # Runs of one enterprise and kind; within a run, records are in date order. The
+    # earlier records within the window are those from the first one dated at least
+    # ``window`` days before: found by binary search on (run, date) packed in one key.
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (group[1:] != group[:-1]) | (kinds[1:] != kinds[:-1])
+    run = np.cumsum(new_run) - 1
+    dated = model.horizon_days - age  # 0 … horizon, rising with the date
+    span = model.horizon_days + model.repeat_window_days + 2
+    key = run * span + dated
+    first = np.searchsorted(key, key - model.repeat_window_days, side="left")
+    repeats = np.arange(n) - first
+    base = kind_points(model)[kinds]
+    repeat = np.where(base > 0, 1.0 + model.repeat_step * repeats, 1.0)
+    decay = np.power(0.5, age / model.half_life_days)
+    factor = np.where(np.asarray(heavier, dtype=bool)[index], model.heavier_factor, 1.0)
+    cents = np.rint(base * factor * decay * repeat * 100.0).astype(np.int64)
+    enterprises, inverse = np.unique(group, return_inverse=True)
+    totals = np.bincount(inverse, weights=cents, minlength=len(enterprises)).astype(np.int64)
+    scores = np.maximum(totals, 0) / 100.0
+    classes = np.searchsorted(np.asarray(model.thresholds), scores, side="right")
+    return Scored(
+        index=index,
+        decay=decay,
+        repeat=repeat,
+        cents=cents,
+        enterprises=enterprises,
+        scores=scores,
+        classes=classes,
+    )
+
+
+#: The classes in the order of :attr:`Scored.classes`.
+CLASSES: tuple[RiskClass, ...] = (RiskClass.A, RiskClass.B, RiskClass.C, RiskClass.D)
+
+
 def classify(
     facts: Iterable[CreditFact], *, today: dt.date, model: RiskModel | None = None
 ) -> Classification:
     """The enterprise's risk class on ``today`` from its records, with the points each
-    record contributed (in date order; their sum, floored at 0, is the score)."""
+    record contributed (in date order; their sum, floored at 0, is the score). Records
+    of one day are taken in the order of their ids (numbers before texts)."""
     model = model or RiskModel()
-    ordered = sorted(facts, key=lambda f: (f.decided_on, str(f.id)))
-    contributions: list[Contribution] = []
-    earlier: dict[Kind, list[dt.date]] = {}
-    for fact in ordered:
-        age = (today - fact.decided_on).days
-        if age < 0 or age > model.horizon_days:
-            continue
-        same = earlier.setdefault(fact.kind, [])
-        repeats = sum(1 for d in same if (fact.decided_on - d).days <= model.repeat_window_days)
-        same.append(fact.decided_on)
-        base = model.points.get(fact.kind, 0.0)
-        heavier = model.heavier_factor if fact.heavier else 1.0
-        decay = math.pow(0.5, age / model.half_life_days)
-        repeat = 1.0 + model.repeat_step * repeats if base > 0 else 1.0
-        points = round(base * heavier * decay * repeat, 2)
+    facts = list(facts)
+    kinds = list(Kind)
+    ranked = sorted(
+        range(len(facts)),
+        key=lambda i: (0, facts[i].id, "") if isinstance(facts[i].id, int) else (1, 0, facts[i].id),
+    )
+    tiebreak = np.empty(len(facts), dtype=np.int64)
+    tiebreak[ranked] = np.arange(len(facts))
+    scored = score_many(
+        np.zeros(len(facts), dtype=np.int64),
+        np.array([kinds.index(f.kind) for f in facts], dtype=np.int64),
+        np.array([f.decided_on.toordinal() for f in facts], dtype=np.int64),
+        np.array([f.heavier for f in facts], dtype=bool),
+        tiebreak,
+        today=today,
+        model=model,
+    )
+    contributions = []
+    for at in sorted(
+        range(len(scored.index)),
+        key=lambda j: (facts[scored.index[j]].decided_on, int(tiebreak[scored.index[j]])),
+    ):
+        fact = facts[scored.index[at]]
         contributions.append(
             Contribution(
                 record=fact.id,
                 kind=fact.kind,
                 decided_on=fact.decided_on,
-                base=base,
-                heavier=heavier,
-                decay=round(decay, 4),
-                repeat=repeat,
-                points=points,
+                base=model.points.get(fact.kind, 0.0),
+                heavier=model.heavier_factor if fact.heavier else 1.0,
+                decay=round(float(scored.decay[at]), 4),
+                repeat=float(scored.repeat[at]),
+                points=int(scored.cents[at]) / 100.0,
             )
         )
-    score = round(max(0.0, sum(c.points for c in contributions)), 2)
-    low, mid, high = model.thresholds
-    if score >= high:
-        risk = RiskClass.D
-    elif score >= mid:
-        risk = RiskClass.C
-    elif score >= low:
-        risk = RiskClass.B
+    if len(scored.enterprises):
+        score, risk = float(scored.scores[0]), CLASSES[int(scored.classes[0])]
     else:
-        risk = RiskClass.A
+        score, risk = 0.0, RiskClass.A
     return Classification(risk_class=risk, score=score, contributions=tuple(contributions))

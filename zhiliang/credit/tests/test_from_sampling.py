@@ -8,6 +8,7 @@ import datetime as dt
 
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.credit.selectors import risk_explained
 from zhiliang.inspections.services import samples as svc
 from zhiliang.inspections.services.plans import risk_classes_of
 from zhiliang.inspections.tests import factories as f
@@ -21,9 +22,8 @@ def test_a_failed_sample_is_recorded_against_its_producer_and_reclassifies_it(us
     assert record.enterprise == sample.producer and record.kind == "inspection_failure"
     assert record.document_no == sample.sample_no and record.decided_on == sample.reported_on
     assert sample.failed_items in record.summary and sample.report_no in record.summary
-    assert RiskAssessment.objects.get(enterprise=sample.producer).explanation[0]["record"] == (
-        record.pk
-    )
+    explained = risk_explained(RiskAssessment.objects.get(enterprise=sample.producer))
+    assert [c.record for c, _ in explained.rows] == [record.pk] and explained.current
     assert sample.producer.pk in risk_classes_of([sample.producer.pk])
     assert AuditEntry.objects.filter(action="credit.record.create").count() == 1
 
@@ -52,4 +52,4 @@ def test_a_passing_retest_withdraws_the_record_and_says_what_it_was(users):
     entry = AuditEntry.objects.get(action="credit.record.withdraw")
     assert entry.before["sample"] == sample.sample_no and entry.reason == "复检结论合格"
     risk = RiskAssessment.objects.get(enterprise=sample.producer)
-    assert (risk.risk_class, risk.explanation) == ("A", [])
+    assert (risk.risk_class, risk_explained(risk).rows) == ("A", [])

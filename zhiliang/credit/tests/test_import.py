@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.importing import ERR_CONFLICT, ERR_NOT_YOUR_DISTRICT, records_import
 from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.credit.selectors import risk_explained
 from zhiliang.inspections.tests import factories as f
 from zhiliang.registry.models import Enterprise
 
@@ -84,7 +85,7 @@ def test_a_good_file_imports_registers_and_reclassifies(users, tmp_path):
     assert penalty.heavier and penalty.public_until == dt.date(2028, 3, 3)
     assert CreditRecord.objects.get(document_no="召回-2025-1").decided_on == dt.date(2025, 4, 1)
     risk = RiskAssessment.objects.get(enterprise__uscc=YZ1)
-    assert risk.risk_class in "BCD" and len(risk.explanation) == 2
+    assert risk.risk_class in "BCD" and len(risk_explained(risk).rows) == 2
     assert AuditEntry.objects.get(action="credit.import").after["created"] == 3
 
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit import listings as svc
 from zhiliang.credit.models import Listing
+from zhiliang.credit.selectors import risk_explained
 from zhiliang.credit.services import record_create
 from zhiliang.inspections.tests import factories as f
 
@@ -278,7 +279,8 @@ def test_a_listed_party_is_class_d_while_listed(users):
         actor=users["office"], listing=_notified(users), approved_on=APPROVED, today=APPROVED
     )  # classified as of the day of approval
     risk = RiskAssessment.objects.get(enterprise=listing.enterprise)
-    assert risk.risk_class == "D" and risk.explanation[0]["kind"] == "listing"
+    explained = risk_explained(risk)
+    assert risk.risk_class == "D" and explained.listings == [listing] and explained.current
     svc.listing_remove_early(
         actor=users["district"],
         listing=listing,
@@ -288,5 +290,5 @@ def test_a_listed_party_is_class_d_while_listed(users):
         harm_removed=True,
         today=D(2026, 4, 1),
     )
-    risk.refresh_from_db()
-    assert risk.risk_class != "D" and all(c["kind"] != "listing" for c in risk.explanation)
+    risk = RiskAssessment.objects.get(enterprise=listing.enterprise)  # stored anew
+    assert risk.risk_class != "D" and risk_explained(risk).listings == []

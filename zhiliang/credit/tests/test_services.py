@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.credit.selectors import risk_explained
 from zhiliang.credit.services import classify_all, model_digest, record_create, risk_model
 from zhiliang.inspections.services.plans import risk_classes_of
 from zhiliang.inspections.tests import factories as f
@@ -36,7 +37,8 @@ def test_a_penalty_is_public_three_years_and_reclassifies_its_enterprise(users):
     assert record.public_until == dt.date(2028, 3, 10)
     risk = RiskAssessment.objects.get(enterprise=firm)
     assert risk.risk_class == "C" and risk.score == record_points(record)
-    assert risk.explanation[0]["record"] == record.pk and risk.explanation[0]["heavier"] == 2.0
+    [(contribution, label)] = risk_explained(risk).rows
+    assert (contribution.record, contribution.heavier, label) == (record.pk, 2.0, "行政处罚")
     assert risk.model == model_digest(risk_model())
     entry = AuditEntry.objects.get(action="credit.record.create")
     assert entry.after["public_until"] == "2028-03-10" and entry.after["heavier"] is True
@@ -109,7 +111,8 @@ def test_classify_all_recomputes_every_class_and_ages_the_records(users):
     assert (fresh_risk.risk_class, fresh_risk.score) == ("C", 41.15)
     assert not RiskAssessment.objects.filter(enterprise=clean).exists()
     # A record beyond the five-year horizon still leaves an (A) assessment behind.
-    assert RiskAssessment.objects.get(enterprise=old).explanation == []
+    assert risk_explained(RiskAssessment.objects.get(enterprise=old)).rows == []
+    assert risk_explained(fresh_risk).current
     assert AuditEntry.objects.filter(action="credit.classify").count() == 1
 
 

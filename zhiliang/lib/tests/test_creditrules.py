@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from zhiliang.lib.creditrules import (
+    CLASSES,
     CreditFact,
     Kind,
     RiskClass,
@@ -18,6 +20,7 @@ from zhiliang.lib.creditrules import (
     listing_for,
     publicity,
     repair_from,
+    score_many,
 )
 
 D = dt.date
@@ -214,3 +217,76 @@ def test_a_penalty_beyond_the_holiday_calendar_still_gets_its_term():
     # public term (calendar days) is computed and the record can be saved.
     p = publicity(decided_on=D(2026, 12, 20))
     assert p.due_by is None and p.end == D(2029, 12, 20)
+
+
+# --- many enterprises at once (the nightly run) ----------------------------------------------
+
+
+def _reference_score(facts, today, model):
+    """The model's rules written out record by record (an independent oracle for
+    ``score_many``): date order, then id; repetition counts earlier records of the same
+    kind within the window; points in whole cents."""
+    cents = 0
+    earlier: dict = {}
+    for f in sorted(facts, key=lambda f: (f.decided_on, f.id)):
+        age = (today - f.decided_on).days
+        if age < 0 or age > model.horizon_days:
+            continue
+        same = earlier.setdefault(f.kind, [])
+        n = sum(1 for d in same if (f.decided_on - d).days <= model.repeat_window_days)
+        same.append(f.decided_on)
+        base = model.points.get(f.kind, 0.0)
+        value = base * (model.heavier_factor if f.heavier else 1.0) * 0.5 ** (age / 365.0)
+        value *= 1.0 + model.repeat_step * n if base > 0 else 1.0
+        cents += round(value * 100)
+    return max(cents, 0) / 100
+
+
+def test_scoring_many_enterprises_at_once_gives_each_the_reference_score():
+    rng = np.random.default_rng(7)
+    model = RiskModel()
+    kinds = list(Kind)
+    n = 4000
+    enterprise = rng.integers(1, 300, n)
+    kind = rng.integers(0, len(kinds), n)
+    # Dates around the horizon and window edges, with many records on the same day.
+    day = TODAY.toordinal() - rng.integers(-5, 5 * 365 + 5, n)
+    day[: n // 4] = TODAY.toordinal() - rng.choice([0, 730, 731, 1825, 1826], n // 4)
+    heavier = rng.random(n) < 0.2
+    ids = rng.permutation(n) + 1
+    scored = score_many(enterprise, kind, day, heavier, ids, today=TODAY, model=model)
+    by_enterprise: dict = {}
+    for i in range(n):
+        fact = CreditFact(
+            int(ids[i]), kinds[kind[i]], dt.date.fromordinal(int(day[i])), bool(heavier[i])
+        )
+        by_enterprise.setdefault(int(enterprise[i]), []).append(fact)
+    found = dict(zip(scored.enterprises.tolist(), scored.scores.tolist(), strict=True))
+    assert len(found) > 250
+    for e, facts in by_enterprise.items():
+        expected = _reference_score(facts, TODAY, model)
+        assert found.get(e, 0.0) == pytest.approx(expected, abs=0.011 * len(facts)), e
+        one = classify(facts, today=TODAY, model=model)
+        # The explanation an officer reads is the nightly number exactly.
+        assert one.score == found.get(e, 0.0)
+        if e in found:
+            assert one.risk_class == CLASSES[int(scored.classes[list(found).index(e)])]
+        else:
+            assert one.risk_class == RiskClass.A and one.contributions == ()
+
+
+def test_repeats_count_only_earlier_records_of_the_same_kind_and_enterprise():
+    d = TODAY.toordinal()
+    scored = score_many(
+        np.array([1, 1, 1, 2, 1]),
+        np.array([0, 0, 0, 0, 1]),  # penalties, and one inspection failure
+        np.array([d - 731, d - 1, d - 1, d - 1, d - 1]),
+        np.zeros(5, dtype=bool),
+        np.array([5, 9, 8, 1, 2]),
+        today=TODAY,
+        model=RiskModel(),
+    )
+    repeat = dict(zip(scored.index.tolist(), scored.repeat.tolist(), strict=True))
+    # Record 0 is 730 days before records 1 and 2: within the window. Of the two on one
+    # day, id 8 (record 2) comes first. Enterprise 2 and the other kind start afresh.
+    assert repeat == {0: 1.0, 2: 1.5, 1: 2.0, 3: 1.0, 4: 1.0}
