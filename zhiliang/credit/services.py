@@ -386,6 +386,7 @@ def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord
             "summary": (
                 f"{sample.product_name}：{sample.failed_items}（检验报告 {sample.report_no}）"
             )[:1000],
+            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
         },
     )
     if made:
@@ -402,6 +403,101 @@ def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord
         )
         classify_enterprise(enterprise, today=max(decided_on, timezone.localdate()))
     return record
+
+
+def inspection_failures_record_imported(
+    batch: Any, after_id: int, *, actor: Any = None, today: dt.date | None = None
+) -> int:
+    """The failed samples a bulk import wrote (ids above ``after_id`` in ``batch``):
+    the same records :func:`inspection_failure_record` makes one by one, written by one
+    INSERT … SELECT, audited as one entry naming the batch, and their enterprises
+    reclassified. A record another path already holds under the same source and
+    document number is left as it is. Returns the number of records made."""
+    from zhiliang.inspections.models import Sample, SamplingPlan
+    from zhiliang.registry.models import Organisation
+
+    today = today or timezone.localdate()
+    qn = connection.ops.quote_name
+    c, s = CreditRecord._meta, Sample._meta
+    p, o = SamplingPlan._meta, Organisation._meta
+
+    def col(meta: Any, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    source = f"COALESCE(o.{col(o, 'name')}, %s)"
+    summary = (
+        f"SUBSTR(s.{col(s, 'product_name')} || '：' || s.{col(s, 'failed_items')}"
+        f" || '（检验报告 ' || s.{col(s, 'report_no')} || '）', 1, 1000)"
+    )
+    written = [
+        "enterprise",
+        "kind",
+        "heavier",
+        "document_no",
+        "decided_on",
+        "source_name",
+        "summary",
+        "sector",
+        "light",
+        "sample",
+        "created_by",
+        "created_at",
+    ]
+    sql = (
+        f"INSERT INTO {qn(c.db_table)} ({', '.join(col(c, f) for f in written)}) "
+        f"SELECT COALESCE(s.{col(s, 'producer')}, s.{col(s, 'sampled_party')}), %s, %s, "
+        f"s.{col(s, 'sample_no')}, COALESCE(s.{col(s, 'reported_on')}, %s), {source}, "
+        f"{summary}, %s, %s, s.{col(s, 'id')}, %s, %s "
+        f"FROM {qn(s.db_table)} s "
+        f"LEFT JOIN {qn(p.db_table)} p ON p.{col(p, 'id')} = s.{col(s, 'plan')} "
+        f"LEFT JOIN {qn(o.db_table)} o ON o.{col(o, 'id')} = p.{col(p, 'organiser')} "
+        f"WHERE s.{col(s, 'id')} > %s AND s.{col(s, 'import_batch')} = %s "
+        f"AND s.{col(s, 'final_conclusion')} = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
+        f"WHERE x.{col(c, 'sample')} = s.{col(s, 'id')} "
+        f"OR (x.{col(c, 'source_name')} = {source} "
+        f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')}))"
+    )
+    adapt = connection.ops
+    params = [
+        Kind.INSPECTION_FAILURE.value,
+        False,
+        adapt.adapt_datefield_value(today),
+        SAMPLING_SOURCE,
+        CreditRecord.RecordSector.GENERAL.value,
+        False,
+        actor.pk if getattr(actor, "is_authenticated", False) else None,
+        adapt.adapt_datetimefield_value(timezone.now()),
+        after_id,
+        batch.pk,
+        Sample.Conclusion.FAIL.value,
+        SAMPLING_SOURCE,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        made = cursor.rowcount
+    if not made:
+        return 0
+    ids = sorted(
+        CreditRecord.objects.filter(sample__import_batch=batch, sample_id__gt=after_id)
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    counts = classify_enterprises(ids, today=today)
+    audit_record(
+        actor=actor,
+        action="credit.record.create",
+        object_type="credit.creditrecord",
+        object_repr=f"{made} inspection failures of import #{batch.pk}",
+        after={
+            "kind": Kind.INSPECTION_FAILURE.value,
+            "import_batch": batch.pk,
+            "records": made,
+            "classes": counts,
+        },
+    )
+    return made
 
 
 def inspection_failure_withdraw(sample: Any, *, actor: Any = None, reason: str = "") -> None:

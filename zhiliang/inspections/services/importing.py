@@ -55,6 +55,7 @@ from psycopg.copy import QueuedLibpqWriter
 from zhiliang.accounts.access import has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry
+from zhiliang.credit.services import inspection_failures_record_imported
 from zhiliang.inspections.access import IMPORTERS, writable_districts
 from zhiliang.inspections.models import (
     ImportBatch,
@@ -612,6 +613,11 @@ class _Writer:
         if self.bulk is not None:
             self.bulk.restore(Referral)
             lap("referral indexes")
+        # Failures are credit records too (S15), as when a result is entered by hand.
+        credit_records = inspection_failures_record_imported(
+            self.batch, self.after_id, actor=self.actor
+        )
+        lap("credit")
         self.batch.sha256 = self.sha256.result()
         self.batch.rows = self.outcome.rows
         self.batch.created = self.outcome.created
@@ -629,6 +635,7 @@ class _Writer:
                 "unchanged": self.outcome.unchanged,
                 "parties_registered": self.outcome.parties_registered,
                 "referrals": created_referrals,
+                "credit_records": credit_records,
                 "sha256": self.batch.sha256,
             },
         )

@@ -16,6 +16,7 @@ from django.db import connection
 from openpyxl import Workbook
 
 from zhiliang.accounts.models import AuditEntry
+from zhiliang.credit.models import CreditRecord, RiskAssessment
 from zhiliang.inspections.models import ImportBatch, Laboratory, PassTally, Referral, Sample
 from zhiliang.inspections.services import importing as imp
 from zhiliang.inspections.services.tallies import tally_rebuild
@@ -165,6 +166,7 @@ def _counts():
         PassTally.objects.count(),
         Referral.objects.count(),
         AuditEntry.objects.count(),
+        CreditRecord.objects.count(),
     )
 
 
@@ -233,6 +235,19 @@ def test_a_good_csv_imports_registers_parties_refers_and_tallies(users, tmp_path
     entry = AuditEntry.objects.get(action="sample.import")
     assert entry.actor == users["office"] and entry.object_id == str(batch.pk)
     assert entry.after["created"] == 4 and entry.after["referrals"] == 2
+    assert entry.after["credit_records"] == 2
+
+    # Each failure is a credit record of its producer (S15), its class computed at once.
+    records = {r.document_no: r for r in CreditRecord.objects.select_related("enterprise")}
+    assert set(records) == {"S-2", "S-3"}
+    assert records["S-2"].enterprise.uscc == MAKER_WZ and records["S-2"].sample == s2
+    assert records["S-2"].decided_on == dt.date(2025, 3, 21)
+    assert records["S-2"].summary == "电饭煲：电气强度（检验报告 R-2）"
+    assert records["S-3"].enterprise.uscc == MAKER_CD
+    assert {r.created_by for r in records.values()} == {users["office"]}
+    assert RiskAssessment.objects.filter(enterprise__uscc__in=[MAKER_WZ, MAKER_CD]).count() == 2
+    credit = AuditEntry.objects.get(action="credit.record.create")
+    assert (credit.after["records"], credit.after["import_batch"]) == (2, batch.pk)
 
     cells = _cells()
     for place in ("sampled", "made"):  # each sample counts where sampled and where made
@@ -240,6 +255,19 @@ def test_a_good_csv_imports_registers_parties_refers_and_tallies(users, tmp_path
         assert sum(c[6] for c in cells if c[2] == place) == 1
     tally_rebuild()
     assert _cells() == cells
+
+
+def test_an_imported_failure_is_the_record_a_hand_entered_result_makes(users, tmp_path):
+    from zhiliang.credit.services import inspection_failure_record
+
+    _import(_csv(tmp_path, ROWS), users["office"])
+    fields = [f.name for f in CreditRecord._meta.fields if f.name not in ("id", "created_at")]
+    for bulk in CreditRecord.objects.all():
+        made = {name: getattr(bulk, name) for name in fields}
+        sample = bulk.sample
+        bulk.delete()
+        one = inspection_failure_record(sample, actor=users["office"])
+        assert {name: getattr(one, name) for name in fields} == made
 
 
 def test_a_good_xlsx_with_english_headers_imports_the_same(users, tmp_path):
