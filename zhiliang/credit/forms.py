@@ -65,3 +65,36 @@ class RemoveForm(forms.Form):
     measure_period_ended = forms.BooleanField(
         label=_("法律法规规定的管理措施期限已届满"), required=False, initial=True
     )
+
+
+class RepairApplyForm(forms.Form):
+    applicant = forms.CharField(label=_("申请人"), max_length=200)
+    applied_on = forms.DateField(label=_("申请日期"), widget=_DATE)
+    application = forms.CharField(label=_("信用修复申请书"), widget=forms.Textarea)
+    commitment = forms.BooleanField(label=_("已提交守信承诺书"), required=False)
+    evidence = forms.CharField(
+        label=_("履行义务和整改的证明材料"), widget=forms.Textarea, required=False
+    )
+
+
+class RepairAcceptForm(forms.Form):
+    accepted_on = forms.DateField(label=_("受理日期"), widget=_DATE)
+
+
+class RepairNotAcceptForm(forms.Form):
+    decided_on = forms.DateField(label=_("决定日期"), widget=_DATE)
+    reasons = forms.CharField(label=_("不予受理的理由"), widget=forms.Textarea)
+
+
+class RepairDecideForm(forms.Form):
+    decided_on = forms.DateField(label=_("决定日期"), widget=_DATE)
+    grant = forms.TypedChoiceField(
+        label=_("决定"),
+        choices=[("1", _("准予修复")), ("0", _("不予修复"))],
+        coerce=lambda v: v == "1",
+    )
+    obligations_fulfilled = forms.BooleanField(
+        label=_("已履行行政处罚决定规定的义务"), required=False
+    )
+    harm_removed = forms.BooleanField(label=_("已消除危害后果和不良影响"), required=False)
+    reasons = forms.CharField(label=_("决定理由"), widget=forms.Textarea, required=False)

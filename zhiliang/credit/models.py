@@ -200,3 +200,60 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.get_status_display()}"
+
+
+class RepairCase(models.Model):
+    """An application for 信用修复 of a published penalty record (信用修复管理办法; Order
+    45): applied → accepted (or not accepted) → repaired (publication stops early) or
+    refused. The record itself stays; a repaired record is no longer public."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("已申请")
+        ACCEPTED = "accepted", _("已受理")
+        NOT_ACCEPTED = "not_accepted", _("不予受理")
+        REPAIRED = "repaired", _("准予修复")
+        REFUSED = "refused", _("不予修复")
+
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.PROTECT, related_name="repairs", verbose_name=_("修复记录")
+    )
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.APPLIED
+    )
+    applicant = models.CharField(_("申请人"), max_length=200)
+    applied_on = models.DateField(_("申请日期"))
+    application = models.TextField(_("信用修复申请书"))
+    #: 守信承诺书: without it the application is not complete
+    commitment = models.BooleanField(_("已提交守信承诺书"), default=False)
+    evidence = models.TextField(_("履行义务和整改的证明材料"), blank=True)
+    accept_due = models.DateField(_("受理期限"))
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    decide_due = models.DateField(_("决定期限"), null=True, blank=True)
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    obligations_fulfilled = models.BooleanField(_("已履行行政处罚决定规定的义务"), null=True)
+    harm_removed = models.BooleanField(_("已消除危害后果和不良影响"), null=True)
+    reasons = models.TextField(_("决定理由"), blank=True)
+    decided_by = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("决定单位"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-applied_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"],
+                condition=models.Q(status__in=["applied", "accepted"]),
+                name="repair_open_once_per_record",
+            )
+        ]
+        verbose_name = _("信用修复申请")
+        verbose_name_plural = _("信用修复申请")
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.get_status_display()}"

@@ -27,13 +27,13 @@ class PublicCredit:
 
 def public_records_q(today: dt.date) -> Q:
     """Penalty records the public may see: published, within their public term, not
-    repaired (Order 45; 信用修复). Nothing else is public: not other departments'
-    records, not risk classes."""
+    repaired by then (Order 45; 信用修复: publication stops on the day of repair).
+    Nothing else is public: not other departments' records, not risk classes."""
     return (
         Q(kind=Kind.PENALTY)
         & Q(published_on__isnull=False, published_on__lte=today)
         & Q(public_until__gte=today)
-        & Q(repaired_on__isnull=True)
+        & (Q(repaired_on__isnull=True) | Q(repaired_on__gt=today))
     )
 
 

@@ -11,4 +11,7 @@ urlpatterns = [
     path("records/<int:record_id>/propose/", views.listing_propose, name="listing_propose"),
     path("listings/<int:pk>/", views.listing_detail, name="listing"),
     path("listings/<int:pk>/<slug:step>/", views.listing_step, name="listing_step"),
+    path("records/<int:record_id>/repair/", views.repair_apply, name="repair_apply"),
+    path("repairs/<int:pk>/", views.repair_detail, name="repair"),
+    path("repairs/<int:pk>/<slug:step>/", views.repair_step, name="repair_step"),
 ]

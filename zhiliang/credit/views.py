@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role, require_roles
 from zhiliang.credit import forms as f
 from zhiliang.credit import listings as svc
+from zhiliang.credit import repairs
 from zhiliang.credit.access import RECORD_WRITERS, may_record_about, may_see_risk
-from zhiliang.credit.models import CreditRecord, Listing
+from zhiliang.credit.models import CreditRecord, Listing, RepairCase
 from zhiliang.credit.selectors import risk_explained
 from zhiliang.credit.services import record_create
 from zhiliang.registry.models import Enterprise
@@ -55,8 +56,41 @@ def enterprise_credit(request: HttpRequest, uscc: str) -> HttpResponse:
                 r for r in records if r.kind == "penalty" and r.heavier and r.pk not in listed
             ],
             "propose_form": f.ProposeForm(),
+            "repairs": RepairCase.objects.filter(record__enterprise=enterprise),
+            "repairable": [r for r in records if _may_apply_for_repair(r)],
+            "repair_form": f.RepairApplyForm(),
         },
     )
+
+
+def _take_step(
+    request: HttpRequest, form_and_service: tuple[type[Any], Any], step: str, **target: Any
+) -> None:
+    """One step of a case (a listing, a repair): the step's form, whose fields are the
+    service's keywords, then the service; its refusals become messages."""
+    form_class, service = form_and_service
+    form = form_class(request.POST, prefix=step)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return
+    try:
+        service(actor=request.user, **target, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已保存。"))
+
+
+def _may_apply_for_repair(record: CreditRecord) -> bool:
+    try:
+        repairs.repairable(record)
+    except ValidationError:
+        return False
+    return not record.repairs.filter(
+        status__in=[RepairCase.Status.APPLIED, RepairCase.Status.ACCEPTED]
+    ).exists()
 
 
 @require_roles(RECORD_WRITERS)
@@ -101,7 +135,11 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     candidates = [
         r for r in svc.listing_candidates() if may_record_about(request.user, r.enterprise)
     ]
-    return render(request, "credit/listing_list.html", {"cases": cases, "candidates": candidates})
+    return render(
+        request,
+        "credit/listing_list.html",
+        {"cases": cases, "candidates": candidates, "repairs": repairs.open_repairs(request.user)},
+    )
 
 
 @require_roles(RECORD_WRITERS)
@@ -163,17 +201,63 @@ def listing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     listing = get_object_or_404(Listing, pk=pk)
     if step not in STEPS or request.method != "POST":
         return redirect("credit:listing", pk=pk)
-    form_class, service = STEPS[step]
-    form = form_class(request.POST, prefix=step)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("credit:listing", pk=pk)
-    try:
-        service(actor=request.user, listing=listing, **form.cleaned_data)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("已保存。"))
+    _take_step(request, STEPS[step], step, listing=listing)
     return redirect("credit:listing", pk=pk)
+
+
+# --- 信用修复 ---------------------------------------------------------------------------------
+
+
+@require_roles(RECORD_WRITERS)
+def repair_apply(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = get_object_or_404(CreditRecord.objects.select_related("enterprise"), pk=record_id)
+    if not may_record_about(request.user, record.enterprise):
+        raise PermissionDenied
+    if request.method != "POST":
+        return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+    form = f.RepairApplyForm(request.POST)
+    if form.is_valid():
+        try:
+            case = repairs.repair_apply(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            return redirect("credit:repair", pk=case.pk)
+    else:
+        messages.error(request, _("请填写申请人、申请日期和信用修复申请书。"))
+    return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+
+
+#: repair step → (its form, the service)
+REPAIR_STEPS: dict[str, tuple[type[Any], Any]] = {
+    "accept": (f.RepairAcceptForm, repairs.repair_accept),
+    "not-accept": (f.RepairNotAcceptForm, repairs.repair_not_accept),
+    "decide": (f.RepairDecideForm, repairs.repair_decide),
+}
+
+
+def _repair_case(request: HttpRequest, pk: int) -> RepairCase:
+    case = get_object_or_404(RepairCase.objects.select_related("record__enterprise"), pk=pk)
+    if not may_record_about(request.user, case.record.enterprise):
+        raise PermissionDenied
+    return case
+
+
+@require_roles(RECORD_WRITERS)
+def repair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _repair_case(request, pk)
+    next_steps = {
+        RepairCase.Status.APPLIED: ["accept", "not-accept"],
+        RepairCase.Status.ACCEPTED: ["decide"],
+    }.get(RepairCase.Status(case.status), [])
+    forms = [(step, REPAIR_STEPS[step][0](prefix=step)) for step in next_steps]
+    return render(request, "credit/repair_detail.html", {"case": case, "forms": forms})
+
+
+@require_roles(RECORD_WRITERS)
+def repair_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    case = _repair_case(request, pk)
+    if step not in REPAIR_STEPS or request.method != "POST":
+        return redirect("credit:repair", pk=pk)
+    _take_step(request, REPAIR_STEPS[step], step, case=case)
+    return redirect("credit:repair", pk=pk)
