@@ -470,7 +470,8 @@ def prepare_db(env: dict[str, str]) -> None:
 def classify_run(
     label: str, env: dict[str, str], today: dt.date, prof: Path | None = None
 ) -> tuple[float, float, dict[str, int]]:
-    cmd = [sys.executable, "-m", "zhiliang", "credit", "classify", "--today", today.isoformat()]
+    cmd = [sys.executable, "-m", "zhiliang", "credit", "classify", "--stats"]
+    cmd += ["--today", today.isoformat()]
     if prof is not None:
         cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *cmd[1:]]
     wall, rss, status, out, err = run_measured(cmd, env)
@@ -478,6 +479,7 @@ def classify_run(
         print(err[-4000:], file=sys.stderr)
         raise SystemExit(f"{label}: credit classify failed (exit {status})")
     counts = {k: int(v) for k, v in re.findall(r"\b([ABCD]) (\d+)", out)}
+    log("  steps: " + out.strip().splitlines()[-1])
     return wall, rss, counts
 
 

@@ -8,7 +8,9 @@ import hashlib
 import io
 import itertools
 import json
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,11 +147,6 @@ def public_until_of(
 _KINDS = list(Kind)
 
 
-def _parts(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _kind_code_sql() -> str:
     """SQL giving a record's kind as its position in :class:`Kind` (what ``score_many``
     takes), so that the nightly read moves integers, not texts."""
@@ -255,9 +252,11 @@ def _classes_of(
     return _Classes(ids, classes, scores)
 
 
-def _store(found: _Classes, *, today: dt.date, digest: str, everything: bool) -> None:
-    """Replace the stored classes of these enterprises (of all: ``everything``) in one
-    statement each way, not row by row."""
+def _store(
+    found: _Classes, *, today: dt.date, digest: str, where: str = "", params: Iterable[Any] = ()
+) -> None:
+    """Replace the stored classes of the enterprises ``where`` selects (all, without it)
+    by these, in one statement each way, not row by row."""
     table = RiskAssessment._meta.db_table
     letters = np.array([c.value for c in CLASSES])[found.classes]
     rows = zip(
@@ -270,12 +269,7 @@ def _store(found: _Classes, *, today: dt.date, digest: str, everything: bool) ->
     )
     columns = "enterprise_id, risk_class, score, assessed_on, model"
     with connection.cursor() as cursor:
-        if everything:
-            cursor.execute(f"DELETE FROM {table}")
-        else:
-            for part in _parts(found.enterprises.tolist(), 500):
-                marks = ", ".join(["%s"] * len(part))
-                cursor.execute(f"DELETE FROM {table} WHERE enterprise_id IN ({marks})", part)
+        cursor.execute(f"DELETE FROM {table} {'WHERE ' + where if where else ''}", list(params))
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
@@ -286,6 +280,28 @@ def _store(found: _Classes, *, today: dt.date, digest: str, everything: bool) ->
             )
 
 
+@contextmanager
+def _id_table(ids: list[int]) -> Iterator[str]:
+    """A temporary table of these ids, to select by join rather than by long IN lists."""
+    name = "zl_classify_ids"
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} (id {'bigint' if postgres else 'integer'} PRIMARY KEY)"
+        )
+        try:
+            if postgres:
+                with cursor.cursor.copy(f"COPY {name} (id) FROM STDIN") as copy:
+                    for i in ids:
+                        copy.write_row((i,))
+                cursor.execute(f"ANALYZE {name}")
+            else:
+                cursor.executemany(f"INSERT INTO {name} (id) VALUES (%s)", [(i,) for i in ids])
+            yield name
+        finally:
+            cursor.execute(f"DROP TABLE {name}")
+
+
 def classify_enterprise(
     enterprise: Enterprise, *, today: dt.date | None = None, model: RiskModel | None = None
 ) -> RiskAssessment:
@@ -294,14 +310,27 @@ def classify_enterprise(
     return RiskAssessment.objects.get(enterprise=enterprise)
 
 
-def classify_all(*, today: dt.date | None = None, model: RiskModel | None = None) -> dict[str, int]:
+def classify_all(
+    *,
+    today: dt.date | None = None,
+    model: RiskModel | None = None,
+    phases: dict[str, float] | None = None,
+) -> dict[str, int]:
     """Recompute every enterprise's class (``zhiliang credit classify``, nightly): those
     with records, and those assessed before whose records have since gone. Records are
     read once, as integers, and only those within the model's horizon; the classes are
-    written in bulk. Returns the number of enterprises per class."""
+    written in bulk. Returns the number of enterprises per class; ``phases`` receives
+    the seconds each step took."""
     today = today or timezone.localdate()
     model = model or risk_model()
     digest = model_digest(model)
+    phases = {} if phases is None else phases
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        clock, phases[name] = time.perf_counter(), time.perf_counter() - clock
+
     with transaction.atomic():
         ids = _int_columns(
             f"SELECT DISTINCT enterprise_id FROM {CreditRecord._meta.db_table}"
@@ -309,14 +338,20 @@ def classify_all(*, today: dt.date | None = None, model: RiskModel | None = None
             [],
             1,
         )[:, 0]
+        lap("enterprises")
         records = _int_columns(
             _records_sql("decided_on >= %s AND decided_on <= %s"),
             [today - dt.timedelta(days=model.horizon_days), today],
             5,
         )
+        lap("records")
         found = _classes_of(ids, records, listed=_listed(None, today), today=today, model=model)
-        _store(found, today=today, digest=digest, everything=True)
+        del records
+        lap("score")
+        _store(found, today=today, digest=digest)
+        lap("store")
         counts = found.counts()
+    lap("commit")
     audit_record(
         actor=None,
         action="credit.classify",
@@ -328,28 +363,42 @@ def classify_all(*, today: dt.date | None = None, model: RiskModel | None = None
 
 
 def classify_enterprises(
-    ids: list[int], *, today: dt.date, model: RiskModel | None = None, batch: int = 500
+    ids: list[int], *, today: dt.date, model: RiskModel | None = None
 ) -> dict[str, int]:
     """Recompute the classes of these enterprises (after a record or an import touched
-    them); the number per class."""
+    them); the number per class. A few are selected by their ids, many (an import's) by
+    a join with a temporary table of them."""
     model = model or risk_model()
-    digest = model_digest(model)
-    counts = dict.fromkeys((c.value for c in CLASSES), 0)
+    ids = sorted(set(ids))
     with transaction.atomic():
-        for part in _parts(ids, batch):
-            marks = ", ".join(["%s"] * len(part))
-            records = _int_columns(_records_sql(f"enterprise_id IN ({marks})"), part, 5)
-            found = _classes_of(
-                np.array(part, dtype=np.int64),
-                records,
-                listed=_listed(part, today),
-                today=today,
-                model=model,
-            )
-            _store(found, today=today, digest=digest, everything=False)
-            for key, n in found.counts().items():
-                counts[key] += n
-    return counts
+        if len(ids) <= _FEW:
+            where = f"enterprise_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
+            found = _classify_where(where, ids, ids, _listed(ids, today), today, model)
+        else:
+            with _id_table(ids) as table:
+                where = f"enterprise_id IN (SELECT id FROM {table})"
+                found = _classify_where(where, [], ids, _listed(None, today), today, model)
+    return found.counts()
+
+
+#: Up to this many enterprises are selected by a list of their ids.
+_FEW = 500
+
+
+def _classify_where(
+    where: str,
+    params: list[Any],
+    ids: list[int],
+    listed: set[int],
+    today: dt.date,
+    model: RiskModel,
+) -> _Classes:
+    records = _int_columns(_records_sql(where), params, 5)
+    found = _classes_of(
+        np.array(ids, dtype=np.int64), records, listed=listed, today=today, model=model
+    )
+    _store(found, today=today, digest=model_digest(model), where=where, params=params)
+    return found
 
 
 def risk_classes(enterprise_ids: list[int]) -> dict[int, str]:

@@ -126,3 +126,22 @@ def test_the_sampling_draw_reads_the_classes(users):
     a, b = f.enterprise(), f.enterprise()
     _record(users["office"], a, heavier=True)
     assert risk_classes_of([a.pk, b.pk]) == {a.pk: "C"}
+
+
+@pytest.mark.parametrize("few", [500, 1])
+def test_classifying_some_enterprises_by_ids_or_by_a_joined_table_is_the_same(
+    users, monkeypatch, few
+):
+    from zhiliang.credit import services
+
+    monkeypatch.setattr(services, "_FEW", few)  # 1: the temporary-table path
+    firms = [f.enterprise() for _ in range(4)]
+    _record(users["office"], firms[0], document_no="1", heavier=True)
+    _record(users["office"], firms[1], document_no="2", kind="accident", decided_on=TODAY)
+    _record(users["office"], firms[3], document_no="3")
+    RiskAssessment.objects.all().delete()
+    counts = services.classify_enterprises([x.pk for x in firms[:3]], today=TODAY)
+    assert counts == {"A": 1, "B": 0, "C": 2, "D": 0}
+    stored = dict(RiskAssessment.objects.values_list("enterprise__uscc", "risk_class"))
+    # The fourth was not asked about; the third has no records: class A.
+    assert stored == {firms[0].uscc: "C", firms[1].uscc: "C", firms[2].uscc: "A"}

@@ -25,6 +25,7 @@ class Command(BaseCommand):
         classify.add_argument(
             "--today", type=dt.date.fromisoformat, default=None, help="assess as of this date"
         )
+        classify.add_argument("--stats", action="store_true", help="print each step's seconds")
 
         imp = sub.add_parser("import", help="import credit records (CSV or XLSX)")
         imp.add_argument("file")
@@ -39,10 +40,13 @@ class Command(BaseCommand):
         getattr(self, "do_" + options["action"])(options)
 
     def do_classify(self, options: dict[str, Any]) -> None:
-        counts = classify_all(today=options["today"])
+        phases: dict[str, float] = {}
+        counts = classify_all(today=options["today"], phases=phases)
         self.stdout.write(
             "risk classes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         )
+        if options["stats"]:
+            self.stdout.write(", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
 
     def do_check(self, options: dict[str, Any]) -> None:
         result = credit_check(options["uscc"])
