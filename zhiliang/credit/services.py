@@ -252,11 +252,10 @@ def _classes_of(
     return _Classes(ids, classes, scores)
 
 
-def _store(
-    found: _Classes, *, today: dt.date, digest: str, where: str = "", params: Iterable[Any] = ()
-) -> None:
-    """Replace the stored classes of the enterprises ``where`` selects (all, without it)
-    by these, in one statement each way, not row by row."""
+def _store(found: _Classes, *, today: dt.date, digest: str, replace_all: bool = False) -> None:
+    """Store these classes, in bulk. ``replace_all`` (the nightly run): every stored class
+    goes and these replace them. Otherwise each enterprise's class is inserted or updated
+    in place (two reclassifications of one enterprise at once do not collide)."""
     table = RiskAssessment._meta.db_table
     letters = np.array([c.value for c in CLASSES])[found.classes]
     rows = zip(
@@ -268,9 +267,19 @@ def _store(
         strict=False,
     )
     columns = "enterprise_id, risk_class, score, assessed_on, model"
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} {'WHERE ' + where if where else ''}", list(params))
-        if connection.vendor == "postgresql":
+        if not replace_all:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (enterprise_id) DO UPDATE SET risk_class = excluded.risk_class, "
+                "score = excluded.score, assessed_on = excluded.assessed_on, "
+                "model = excluded.model",
+                list(rows),
+            )
+            return
+        cursor.execute(f"DELETE FROM {table}")
+        if postgres:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -332,6 +341,14 @@ def classify_all(
         clock, phases[name] = time.perf_counter(), time.perf_counter() - clock
 
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Before reading: a record saved during the run then reclassifies its
+            # enterprise after the run's classes are in (its write waits for this lock),
+            # or was committed before the run read the records.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {RiskAssessment._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+                )
         ids = _int_columns(
             f"SELECT DISTINCT enterprise_id FROM {CreditRecord._meta.db_table}"
             f" UNION SELECT enterprise_id FROM {RiskAssessment._meta.db_table}",
@@ -348,7 +365,7 @@ def classify_all(
         found = _classes_of(ids, records, listed=_listed(None, today), today=today, model=model)
         del records
         lap("score")
-        _store(found, today=today, digest=digest)
+        _store(found, today=today, digest=digest, replace_all=True)
         lap("store")
         counts = found.counts()
     lap("commit")
@@ -397,7 +414,7 @@ def _classify_where(
     found = _classes_of(
         np.array(ids, dtype=np.int64), records, listed=listed, today=today, model=model
     )
-    _store(found, today=today, digest=model_digest(model), where=where, params=params)
+    _store(found, today=today, digest=model_digest(model))
     return found
 
 

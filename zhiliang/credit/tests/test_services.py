@@ -145,3 +145,12 @@ def test_classifying_some_enterprises_by_ids_or_by_a_joined_table_is_the_same(
     stored = dict(RiskAssessment.objects.values_list("enterprise__uscc", "risk_class"))
     # The fourth was not asked about; the third has no records: class A.
     assert stored == {firms[0].uscc: "C", firms[1].uscc: "C", firms[2].uscc: "A"}
+
+
+def test_a_reclassification_updates_the_stored_class_in_place(users):
+    firm = f.enterprise()
+    _record(users["office"], firm, document_no="1")
+    first = RiskAssessment.objects.get(enterprise=firm)
+    _record(users["office"], firm, document_no="2", heavier=True)
+    first.refresh_from_db()  # the same row, updated: no delete and insert
+    assert first.score > 20 and RiskAssessment.objects.count() == 1
