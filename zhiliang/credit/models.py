@@ -38,8 +38,13 @@ class CreditRecord(models.Model):
         DRUG = Sector.DRUG, _("药品")
         SPECIAL_EQUIPMENT = Sector.SPECIAL_EQUIPMENT, _("特种设备")
 
+    #: indexed by ``credit_enterprise_date`` (enterprise first), not by an index of its own
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("企业")
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name=_("企业"),
+        db_index=False,
     )
     kind = models.CharField(_("记录类型"), max_length=24, choices=RecordKind.choices)
     #: 较重行政处罚 (Order 44 Art. 2): aggravated fine, revocation, restricted production …
@@ -69,8 +74,15 @@ class CreditRecord(models.Model):
         blank=True,
         related_name="credit_record",
     )
+    #: not indexed: records are never looked up by who typed them (an import writes
+    #: one per failed sample, and every index costs there)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

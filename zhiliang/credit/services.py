@@ -519,10 +519,11 @@ def inspection_failures_record_imported(
         f"LEFT JOIN {qn(o.db_table)} o ON o.{col(o, 'id')} = p.{col(p, 'organiser')} "
         f"WHERE s.{col(s, 'id')} > %s AND s.{col(s, 'import_batch')} = %s "
         f"AND s.{col(s, 'final_conclusion')} = %s "
+        # The samples are new, so no record names them yet; a record typed in by hand
+        # may already hold the source and number.
         f"AND NOT EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
-        f"WHERE x.{col(c, 'sample')} = s.{col(s, 'id')} "
-        f"OR (x.{col(c, 'source_name')} = {source} "
-        f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')}))"
+        f"WHERE x.{col(c, 'source_name')} = {source} "
+        f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')})"
     )
     adapt = connection.ops
     params = [
@@ -539,13 +540,16 @@ def inspection_failures_record_imported(
         Sample.Conclusion.FAIL.value,
         SAMPLING_SOURCE,
     ]
+    before = CreditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         made = cursor.rowcount
     if not made:
         return 0
+    # The new records' ids are above those before (with concurrent writers, a few others
+    # may be too: their enterprises are then reclassified as well, which is harmless).
     ids = sorted(
-        CreditRecord.objects.filter(sample__import_batch=batch, sample_id__gt=after_id)
+        CreditRecord.objects.filter(id__gt=before)
         .order_by()
         .values_list("enterprise_id", flat=True)
         .distinct()
