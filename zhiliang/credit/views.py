@@ -29,6 +29,14 @@ def _visible(user: Any) -> Q:
     return Q(enterprise__district_id__in=district_codes_of(user))
 
 
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    """A step's form errors as messages, each named by its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}：{error}" if label else error)
+
+
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -71,9 +79,7 @@ def _take_step(
     form_class, service = form_and_service
     form = form_class(request.POST, prefix=step)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _form_errors(request, form)
         return
     try:
         service(actor=request.user, **target, **form.cleaned_data)
@@ -142,22 +148,32 @@ def listing_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _open_case(
+    request: HttpRequest, record_id: int, form_class: type[Any], service: Any, route: str
+) -> HttpResponse:
+    """Open a case about a record (a listing, a repair) from the enterprise page's form;
+    on to the case's page, or back with what was wrong."""
+    record = get_object_or_404(CreditRecord.objects.select_related("enterprise"), pk=record_id)
+    if not may_record_about(request.user, record.enterprise):
+        raise PermissionDenied
+    back = redirect("credit:enterprise", uscc=record.enterprise.uscc)
+    if request.method != "POST":
+        return back
+    form = form_class(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return back
+    try:
+        case = service(actor=request.user, record=record, **form.cleaned_data)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return back
+    return redirect(route, pk=case.pk)
+
+
 @require_roles(RECORD_WRITERS)
 def listing_propose(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = get_object_or_404(CreditRecord, pk=record_id)
-    if request.method != "POST":
-        return redirect("credit:enterprise", uscc=record.enterprise.uscc)
-    form = f.ProposeForm(request.POST)
-    if form.is_valid():
-        try:
-            listing = svc.listing_propose(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            return redirect("credit:listing", pk=listing.pk)
-    else:
-        messages.error(request, _("请填写立案日期、列入事由和依据。"))
-    return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+    return _open_case(request, record_id, f.ProposeForm, svc.listing_propose, "credit:listing")
 
 
 #: step → (its form, whose fields are the service's keywords; the service)
@@ -210,22 +226,7 @@ def listing_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @require_roles(RECORD_WRITERS)
 def repair_apply(request: HttpRequest, record_id: int) -> HttpResponse:
-    record = get_object_or_404(CreditRecord.objects.select_related("enterprise"), pk=record_id)
-    if not may_record_about(request.user, record.enterprise):
-        raise PermissionDenied
-    if request.method != "POST":
-        return redirect("credit:enterprise", uscc=record.enterprise.uscc)
-    form = f.RepairApplyForm(request.POST)
-    if form.is_valid():
-        try:
-            case = repairs.repair_apply(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            _errors(request, exc)
-        else:
-            return redirect("credit:repair", pk=case.pk)
-    else:
-        messages.error(request, _("请填写申请人、申请日期和信用修复申请书。"))
-    return redirect("credit:enterprise", uscc=record.enterprise.uscc)
+    return _open_case(request, record_id, f.RepairApplyForm, repairs.repair_apply, "credit:repair")
 
 
 #: repair step → (its form, the service)
