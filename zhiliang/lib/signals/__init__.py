@@ -1,0 +1,108 @@
+"""Early warning of product injuries: aberration detection and disproportionality.
+
+Pure NumPy functions, no Django, with a registry of method names → functions and
+their parameters (what ``zhiliang signals detect`` will offer):
+
+* :data:`DETECTORS` — weekly counts, series × weeks → :class:`Detection`
+  (expected, upperbound, statistic, p_value, alarm, decided).
+
+Each method names the reference it reproduces; where a reference has a quirk the
+faithful version keeps the reference's name and the corrected one has its own
+(``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's). SIGNALS.md in the shared
+research folder holds the formulas, the references' outputs and their quirks.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from zhiliang.lib.signals.detection import Counts, Detection
+from zhiliang.lib.signals.ears import ears_c1, ears_c2, ears_c3, ears_c3_cdc
+
+__all__ = [
+    "DETECTORS",
+    "REQUIRED",
+    "Detection",
+    "Method",
+    "detect",
+    "ears_c1",
+    "ears_c2",
+    "ears_c3",
+    "ears_c3_cdc",
+]
+
+
+class _Required:
+    """Marks a parameter without a default."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: The default of a parameter the caller must give (e.g. CUSUM's ``training_weeks``).
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method: its function, keyword parameters with defaults, and source."""
+
+    name: str
+    function: Callable[..., Any]
+    reference: str
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The keyword-only parameters and their defaults (:data:`REQUIRED` if none),
+        read from the function's signature so the registry cannot drift from it."""
+        return MappingProxyType(
+            {
+                p.name: REQUIRED if p.default is inspect.Parameter.empty else p.default
+                for p in inspect.signature(self.function).parameters.values()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY
+            }
+        )
+
+    @property
+    def summary(self) -> str:
+        """The first line of the function's docstring."""
+        return (self.function.__doc__ or "").strip().splitlines()[0]
+
+
+def _registry(*methods: Method) -> Mapping[str, Method]:
+    return MappingProxyType({m.name: m for m in methods})
+
+
+#: Weekly time-series detectors: name → method.
+DETECTORS: Mapping[str, Method] = _registry(
+    Method("ears-c1", ears_c1, "R surveillance 1.20 earsC(method='C1')"),
+    Method("ears-c2", ears_c2, "R surveillance 1.20 earsC(method='C2')"),
+    Method("ears-c3", ears_c3, "R surveillance 1.20 earsC(method='C3'), as implemented there"),
+    Method("ears-c3-cdc", ears_c3_cdc, "Hutwagner et al. 2003 (CDC EARS C3)"),
+)
+
+
+def detect(method: str, counts: Counts, **parameters: Any) -> Detection:
+    """Run the detector registered as ``method`` on ``counts`` (series × weeks).
+
+    Raises
+    ------
+    ValueError
+        For an unknown method or a parameter the method does not take.
+    """
+    try:
+        entry = DETECTORS[method]
+    except KeyError:
+        raise ValueError(f"unknown detector {method!r}; known: {', '.join(DETECTORS)}") from None
+    unknown = set(parameters) - set(entry.parameters)
+    if unknown:
+        raise ValueError(
+            f"{method} takes no parameter {', '.join(sorted(unknown))}; "
+            f"it takes {', '.join(entry.parameters)}"
+        )
+    result: Detection = entry.function(counts, **parameters)
+    return result

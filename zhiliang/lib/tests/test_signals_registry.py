@@ -1,0 +1,45 @@
+"""The registry of early-warning methods: names, parameters, dispatch."""
+
+import numpy as np
+import pytest
+
+from zhiliang.lib.signals import DETECTORS, REQUIRED, detect, ears_c1
+
+#: Values for the parameters a detector requires (no default).
+REQUIRED_VALUES = {"training_weeks": 26}
+
+
+def test_every_detector_runs_by_name_on_all_series_at_once():
+    counts = np.random.default_rng(2026).poisson(10, size=(4, 60)).astype(float)
+    for name, method in DETECTORS.items():
+        given = {p: REQUIRED_VALUES[p] for p, d in method.parameters.items() if d is REQUIRED}
+        got = detect(name, counts, **given)
+        assert got.upperbound.shape == got.alarm.shape == got.decided.shape == (4, 60), name
+        assert got.decided[:, -1].all(), name
+        assert not (got.alarm & ~got.decided).any(), name
+        assert method.summary and method.reference
+
+
+def test_parameters_are_read_from_the_signatures():
+    assert dict(DETECTORS["ears-c1"].parameters) == {
+        "baseline": 7,
+        "alpha": 0.001,
+        "min_sigma": 0.0,
+    }
+    assert DETECTORS["ears-c3"].parameters["alpha"] == 0.025
+    assert DETECTORS["ears-c3-cdc"].parameters["threshold"] == 2.0
+
+
+def test_detect_passes_parameters_through():
+    counts = [0] * 7 + [1]
+    np.testing.assert_array_equal(
+        detect("ears-c1", counts, min_sigma=0.5).upperbound,
+        ears_c1(counts, min_sigma=0.5).upperbound,
+    )
+
+
+def test_unknown_methods_and_parameters_are_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match="known: ears-c1"):
+        detect("ears-c4", [1, 2, 3])
+    with pytest.raises(ValueError, match="takes no parameter window"):
+        detect("ears-c1", [1, 2, 3], window=3)
