@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from zhiliang.lib.signals.cusum import cusum
 from zhiliang.lib.signals.detection import Counts, Detection
 from zhiliang.lib.signals.ears import ears_c1, ears_c2, ears_c3, ears_c3_cdc
 
@@ -28,6 +29,7 @@ __all__ = [
     "REQUIRED",
     "Detection",
     "Method",
+    "cusum",
     "detect",
     "ears_c1",
     "ears_c2",
@@ -83,6 +85,7 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("ears-c2", ears_c2, "R surveillance 1.20 earsC(method='C2')"),
     Method("ears-c3", ears_c3, "R surveillance 1.20 earsC(method='C3'), as implemented there"),
     Method("ears-c3-cdc", ears_c3_cdc, "Hutwagner et al. 2003 (CDC EARS C3)"),
+    Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
 )
 
 
@@ -92,7 +95,8 @@ def detect(method: str, counts: Counts, **parameters: Any) -> Detection:
     Raises
     ------
     ValueError
-        For an unknown method or a parameter the method does not take.
+        For an unknown method, a parameter the method does not take, or a missing
+        required one.
     """
     try:
         entry = DETECTORS[method]
@@ -104,5 +108,8 @@ def detect(method: str, counts: Counts, **parameters: Any) -> Detection:
             f"{method} takes no parameter {', '.join(sorted(unknown))}; "
             f"it takes {', '.join(entry.parameters)}"
         )
+    missing = [p for p, d in entry.parameters.items() if d is REQUIRED and p not in parameters]
+    if missing:
+        raise ValueError(f"{method} needs {', '.join(missing)}")
     result: Detection = entry.function(counts, **parameters)
     return result

@@ -43,3 +43,10 @@ def test_unknown_methods_and_parameters_are_refused_with_the_known_ones():
         detect("ears-c4", [1, 2, 3])
     with pytest.raises(ValueError, match="takes no parameter window"):
         detect("ears-c1", [1, 2, 3], window=3)
+
+
+def test_cusum_requires_its_training_weeks():
+    assert DETECTORS["cusum"].parameters["training_weeks"] is REQUIRED
+    assert DETECTORS["cusum"].parameters["k"] == 1.04
+    with pytest.raises(ValueError, match="cusum needs training_weeks"):
+        detect("cusum", [1, 2, 3])

@@ -1,0 +1,175 @@
+"""CUSUM of standardised weekly counts against a fixed in-control mean (SIGNALS.md §1.6).
+
+Follows R ``surveillance::algo.cusum`` (1.20; same code in 1.26 apart from ``reset``):
+
+* the in-control mean m is **one number per series**, the mean of the training weeks
+  (surveillance: ``mean(observed[1:(range[1]-1)])``), or given;
+* each monitored week's count x is standardised:
+  ``standard`` (x − m)/√m, ``rossi`` (x − 3m + 2√(xm))/(2√m),
+  ``anscombe`` 3/2·(x^{2/3} − m^{2/3})/m^{1/6};
+* ``S_t = max(0, S_{t−1} + x_t − k)``, ``S`` = 0 before the first monitored week;
+  alarm when ``S_t ≥ h``. Without ``reset`` an alarm persists while S decays
+  (A_mid: weeks 55–58 and 60).
+* the upper bound is the count that would have brought S_t to h, back-transformed:
+  ``standard`` ``ceil(√m (h + k − S_{t−1}) + m)``; ``anscombe``
+  ``(2/3 m^{1/6} (h + k − S_{t−1}) + m^{2/3})^{3/2}`` (0 if the base is negative);
+  ``rossi`` surveillance's closed form; as there, a NaN or negative bound is 0.
+
+``reset=True`` follows surveillance ≥ 1.23 ("repair and restart": S starts again from 0
+after an alarm). Surveillance then reports S = 0 for the alarm week; here ``statistic``
+keeps the value that crossed h (so ``alarm ⇔ statistic ≥ h`` always holds) and the next
+week starts from 0, giving the same alarms and bounds as surveillance. Surveillance 1.20
+ignores ``reset`` silently (unknown control entries are dropped), so the reference file's
+``reset=TRUE`` rows equal its ``reset=FALSE`` rows.
+
+A missing count (NaN) makes S NaN from that week on (R's ``max(0, NA)`` is NA): the
+series stays undecided to the end. m = 0 (an all-zero training period) divides by zero
+as in R: a positive count gives S = inf (alarm), a zero count 0/0 = NaN.
+
+References
+----------
+E. S. Page, "Continuous inspection schemes", Biometrika 41 (1954) 100–115.
+G. Rossi, L. Lampugnani, M. Marchi, "An approximate CUSUM procedure for surveillance of
+health events", Statistics in Medicine 18 (1999) 2111–2122.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from zhiliang.lib.signals.detection import Counts, Detection, FloatArray, as_counts, shaped
+
+__all__ = ["TRANSFORMS", "Transform", "cusum"]
+
+Transform = Literal["standard", "rossi", "anscombe"]
+TRANSFORMS: tuple[Transform, ...] = ("standard", "rossi", "anscombe")
+
+
+def cusum(
+    counts: Counts,
+    *,
+    training_weeks: int,
+    k: float = 1.04,
+    h: float = 2.26,
+    m: npt.ArrayLike | None = None,
+    trans: Transform = "standard",
+    reset: bool = False,
+) -> Detection:
+    """One-sided CUSUM of standardised counts, as ``surveillance::algo.cusum``.
+
+    Parameters
+    ----------
+    counts : array, series × weeks
+        Weekly counts, oldest first; NaN for a missing week.
+    training_weeks : int
+        The first weeks, which estimate m and are not monitored (surveillance:
+        ``range = (training_weeks + 1):n``). At least 1.
+    k, h : float
+        Reference value and decision interval (surveillance's defaults 1.04, 2.26).
+    m : float or array of one per series, optional
+        In-control mean; by default the mean of each series' training weeks.
+    trans : {"standard", "rossi", "anscombe"}
+        How a count is standardised before it is summed.
+    reset : bool
+        Restart S from 0 after an alarm (surveillance ≥ 1.23).
+
+    Returns
+    -------
+    Detection
+        ``expected`` m, ``statistic`` S_t, ``upperbound`` the back-transformed bound,
+        ``p_value`` NaN, ``alarm`` ``S_t ≥ h``. Training weeks are undecided.
+    """
+    y, one = as_counts(counts)
+    series, weeks = y.shape
+    if trans not in TRANSFORMS:
+        raise ValueError(f"trans must be one of {', '.join(TRANSFORMS)}, got {trans!r}")
+    if isinstance(training_weeks, bool) or not isinstance(training_weeks, int | np.integer):
+        raise ValueError(f"training_weeks must be a whole number, got {training_weeks!r}")
+    if not 1 <= training_weeks < weeks:
+        raise ValueError(
+            f"training_weeks must leave at least one week to monitor: 1 ≤ training_weeks "
+            f"< {weeks}, got {training_weeks}"
+        )
+    if not (math.isfinite(k) and math.isfinite(h) and h > 0):
+        raise ValueError(f"k must be finite and h positive, got k={k}, h={h}")
+
+    if m is None:
+        mean = y[:, :training_weeks].mean(axis=1)
+    else:
+        mean = np.broadcast_to(np.asarray(m, dtype=np.float64), (series,)).copy()
+        if (mean < 0).any():
+            raise ValueError("m must not be negative")
+    mu = mean[:, np.newaxis]
+    x = y[:, training_weeks:]
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = _standardise(x, mu, trans)
+        monitored = weeks - training_weeks
+        statistic = np.empty((series, monitored))
+        before = np.empty((series, monitored))  # S_{t−1}, after any reset
+        previous = np.zeros(series)
+        for t in range(monitored):
+            before[:, t] = previous
+            current = np.maximum(0.0, previous + (standardised[:, t] - k))
+            # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
+            statistic[:, t] = current
+            previous = np.where(current >= h, 0.0, current) if reset else current
+        upperbound = _upperbound(before, mu, trans, k, h)
+
+    full = np.full((series, weeks), np.nan)
+    out_statistic = full.copy()
+    out_statistic[:, training_weeks:] = statistic
+    out_upperbound = full.copy()
+    out_upperbound[:, training_weeks:] = upperbound
+    expected = full.copy()
+    expected[:, training_weeks:] = mu
+    decided = ~np.isnan(out_statistic)
+    return shaped(
+        Detection(
+            expected=expected,
+            upperbound=out_upperbound,
+            statistic=out_statistic,
+            p_value=full,
+            alarm=decided & (out_statistic >= h),
+            decided=decided,
+        ),
+        one,
+    )
+
+
+def _standardise(x: FloatArray, m: FloatArray, trans: Transform) -> FloatArray:
+    if trans == "standard":
+        z = (x - m) / np.sqrt(m)
+    elif trans == "rossi":
+        z = (x - 3 * m + 2 * np.sqrt(x * m)) / (2 * np.sqrt(m))
+    else:
+        z = 1.5 * (x ** (2 / 3) - m ** (2 / 3)) / m ** (1 / 6)
+    return np.asarray(z, dtype=np.float64)
+
+
+def _upperbound(
+    before: FloatArray, m: FloatArray, trans: Transform, k: float, h: float
+) -> FloatArray:
+    """surveillance's back-transformation of S_{t−1}; NaN and negative bounds become 0."""
+    room = h + k - before
+    if trans == "standard":
+        bound = np.ceil(np.sqrt(m) * room + m)
+    elif trans == "rossi":
+        root_m = np.sqrt(m)
+        m32 = m ** (3 / 2)
+        bound = (
+            2 * h * root_m
+            + 2 * k * root_m
+            - 2 * before * root_m
+            + 5 * m
+            - 2 * np.sqrt(4 * m**2 + 2 * m32 * h + 2 * m32 * k - 2 * m32 * before)
+        )
+    else:
+        base = (2 / 3) * m ** (1 / 6) * room + m ** (2 / 3)
+        bound = np.where(base < 0, 0.0, np.abs(base) ** 1.5)
+    bound = np.where(np.isnan(bound) | (bound < 0), 0.0, bound)
+    return np.asarray(bound, dtype=np.float64)
