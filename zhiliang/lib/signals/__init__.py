@@ -1,10 +1,14 @@
 """Early warning of product injuries: aberration detection and disproportionality.
 
-Pure NumPy functions, no Django, with a registry of method names → functions and
-their parameters (what ``zhiliang signals detect`` will offer):
+Pure NumPy/SciPy functions, no Django. Two families, each with a registry of method
+names → functions and their parameters (what ``zhiliang signals detect`` and
+``zhiliang signals disproportionality`` will offer):
 
 * :data:`DETECTORS` — weekly counts, series × weeks → :class:`Detection`
-  (expected, upperbound, statistic, p_value, alarm, decided).
+  (expected, upperbound, statistic, p_value, alarm, decided);
+* :data:`PAIR_STATISTICS` — product × hazard 2×2 tables (:func:`two_by_two`) → one
+  value per pair; :func:`disproportionality` computes PRR, ROR, χ² and the BCPNN IC
+  in one pass.
 
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
@@ -22,19 +26,50 @@ from typing import Any
 
 from zhiliang.lib.signals.cusum import cusum
 from zhiliang.lib.signals.detection import Counts, Detection
+from zhiliang.lib.signals.disproportionality import (
+    Disproportionality,
+    InformationComponent,
+    Ratio,
+    TwoByTwo,
+    bcpnn,
+    chi2_yates,
+    disproportionality,
+    evans_signal,
+    ic_shrinkage,
+    lbe_fdr,
+    prr,
+    ror,
+    table_from_reports,
+    two_by_two,
+)
 from zhiliang.lib.signals.ears import ears_c1, ears_c2, ears_c3, ears_c3_cdc
 
 __all__ = [
     "DETECTORS",
+    "PAIR_STATISTICS",
     "REQUIRED",
     "Detection",
+    "Disproportionality",
+    "InformationComponent",
     "Method",
+    "Ratio",
+    "TwoByTwo",
+    "bcpnn",
+    "chi2_yates",
     "cusum",
     "detect",
+    "disproportionality",
     "ears_c1",
     "ears_c2",
     "ears_c3",
     "ears_c3_cdc",
+    "evans_signal",
+    "ic_shrinkage",
+    "lbe_fdr",
+    "prr",
+    "ror",
+    "table_from_reports",
+    "two_by_two",
 ]
 
 
@@ -86,6 +121,16 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("ears-c3", ears_c3, "R surveillance 1.20 earsC(method='C3'), as implemented there"),
     Method("ears-c3-cdc", ears_c3_cdc, "Hutwagner et al. 2003 (CDC EARS C3)"),
     Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
+)
+
+
+#: Product × hazard pair statistics on :class:`TwoByTwo` cells: name → method.
+PAIR_STATISTICS: Mapping[str, Method] = _registry(
+    Method("prr", prr, "vigipy 3.5.1 prr"),
+    Method("ror", ror, "vigipy 3.5.1 ror"),
+    Method("chi2-yates", chi2_yates, "Evans et al. 2001; scipy chi2_contingency"),
+    Method("bcpnn", bcpnn, "vigipy 3.5.1 bcpnn(MC=False), R PhViD"),
+    Method("ic-shrinkage", ic_shrinkage, "Norén et al. 2013 (UMC shrinkage IC)"),
 )
 
 

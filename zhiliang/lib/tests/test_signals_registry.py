@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from zhiliang.lib.signals import DETECTORS, REQUIRED, detect, ears_c1
+from zhiliang.lib.signals import (
+    DETECTORS,
+    PAIR_STATISTICS,
+    REQUIRED,
+    detect,
+    ears_c1,
+    two_by_two,
+)
 
 #: Values for the parameters a detector requires (no default).
 REQUIRED_VALUES = {"training_weeks": 26}
@@ -50,3 +57,14 @@ def test_cusum_requires_its_training_weeks():
     assert DETECTORS["cusum"].parameters["k"] == 1.04
     with pytest.raises(ValueError, match="cusum needs training_weeks"):
         detect("cusum", [1, 2, 3])
+
+
+def test_every_pair_statistic_runs_by_name_on_a_table():
+    cells = two_by_two(np.array([[20, 80, 5], [40, 860, 0]]), min_count=1)
+    for name, method in PAIR_STATISTICS.items():
+        assert method.function(cells) is not None, name
+        assert method.summary and method.reference
+    assert dict(PAIR_STATISTICS["prr"].parameters) == {
+        "relative_risk": 1.0,
+        "continuity_correction": True,
+    }

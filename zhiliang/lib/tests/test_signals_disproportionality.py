@@ -1,0 +1,269 @@
+"""PRR, ROR, χ², IC against vigipy 3.5.1 and the closed forms (SIGNALS.md §2)."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from zhiliang.lib.signals import (
+    bcpnn,
+    chi2_yates,
+    disproportionality,
+    ic_shrinkage,
+    lbe_fdr,
+    prr,
+    ror,
+    table_from_reports,
+    two_by_two,
+)
+from zhiliang.lib.tests.signals_data import RELATIVE, needs_reference, relative_error, rows
+
+
+def product_hazard_table():
+    """input_product_hazard_counts.csv as a products × hazards table, with the names."""
+    data = rows("input_product_hazard_counts.csv")
+    products = list(dict.fromkeys(r["product"] for r in data))
+    hazards = list(dict.fromkeys(r["hazard"] for r in data))
+    table = np.zeros((len(products), len(hazards)))
+    for r in data:
+        table[products.index(r["product"]), hazards.index(r["hazard"])] = float(r["count"])
+    return table, products, hazards
+
+
+def pair_index(cells, products, hazards):
+    return {
+        (products[p], hazards[e]): i
+        for i, (p, e) in enumerate(zip(cells.product, cells.event, strict=True))
+    }
+
+
+RUNS = {"min_events1": 1, "defaults": 3}
+
+
+@needs_reference
+@pytest.mark.parametrize("run", list(RUNS))
+@pytest.mark.parametrize(
+    ("method", "function", "column"), [("prr", prr, "PRR"), ("ror", ror, "ROR")]
+)
+def test_prr_and_ror_match_vigipy_with_their_fdr_and_signals(run, method, function, column):
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=RUNS[run])
+    index = pair_index(cells, products, hazards)
+    got = function(cells)
+    fdr = lbe_fdr(got.p_value)
+    reference = [r for r in rows(f"ref_vigipy_{method}.csv") if r["run"] == run]
+    assert len(reference) == len(cells.a) == {"min_events1": 20, "defaults": 16}[run]
+    worst = 0.0
+    for r in reference:
+        i = index[(r["product"], r["hazard"])]
+        for mine, theirs in [
+            (got.ratio[i], column),
+            (got.lower[i], "CI Lower"),
+            (got.upper[i], "CI Upper"),
+            (got.p_value[i], "p_value"),
+            (cells.expected[i], "expected"),
+            (fdr[i], "fdr"),
+            (cells.a[i], "count"),
+            (cells.product_total[i], "product margin"),
+            (cells.event_total[i], "event margin"),
+        ]:
+            worst = max(worst, relative_error(mine, float(r[theirs])))
+        assert (fdr[i] <= 0.05) == (r["signal"] == "True"), (r["product"], r["hazard"])
+    assert worst < RELATIVE
+
+
+@needs_reference
+@pytest.mark.parametrize("run", list(RUNS))
+def test_bcpnn_matches_vigipy(run):
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=RUNS[run])
+    index = pair_index(cells, products, hazards)
+    got = bcpnn(cells)
+    worst = 0.0
+    for r in (r for r in rows("ref_vigipy_bcpnn.csv") if r["run"] == run):
+        i = index[(r["product"], r["hazard"])]
+        worst = max(
+            worst,
+            relative_error(got.ic025[i], float(r["quantile"])),
+            relative_error(got.posterior[i], float(r["posterior_probability"])),
+        )
+        # vigipy's default decision: rank by IC025, signal where IC025 ≥ 0.
+        assert (got.ic025[i] >= 0) == (r["signal"] == "True")
+    assert worst < RELATIVE
+
+
+@needs_reference
+def test_every_closed_form_matches():
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=1)
+    index = pair_index(cells, products, hazards)
+    got = disproportionality(cells)
+    scipy_chi2 = chi2_yates(cells, variant="scipy")
+    umc = ic_shrinkage(cells)
+    columns = {
+        "a": cells.a,
+        "b": cells.b,
+        "c": cells.c,
+        "d": cells.d,
+        "E_MH": got.expected,
+        "PRR": got.prr.ratio,
+        "PRR_lo95": got.prr.lower,
+        "PRR_hi95": got.prr.upper,
+        "ROR": got.ror.ratio,
+        "ROR_lo95": got.ror.lower,
+        "ROR_hi95": got.ror.upper,
+        "chi2_yates_textbook": got.chi2_yates,
+        "chi2_yates_scipy": scipy_chi2,
+        "IC_UMC": umc.ic,
+        "IC025_UMC_gamma": umc.ic025,
+        "IC_BCPNN_PhViD": got.ic.ic,
+        "IC025_BCPNN_PhViD": got.ic.ic025,
+    }
+    reference = rows("ref_closed_form_2x2.csv")
+    assert len(reference) == 20
+    worst = {name: 0.0 for name in columns}
+    for r in reference:
+        i = index[(r["product"], r["hazard"])]
+        for name, values in columns.items():
+            worst[name] = max(worst[name], relative_error(values[i], float(r[name])))
+        evans = r["evans_signal(PRR>=2&chi2_yates>=4&a>=3)"] == "True"
+        assert got.evans_signal[i] == evans, (r["product"], r["hazard"])
+        # the published approximation of the UMC IC025 is within 0.05 of the exact one
+        assert abs(float(r["IC025_UMC_approx"]) - umc.ic025[i]) < 0.05
+    assert max(worst.values()) < RELATIVE, worst
+
+
+@needs_reference
+def test_the_spot_values_of_signals_md():
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=1)
+    index = pair_index(cells, products, hazards)
+    got = disproportionality(cells)
+    m = index[("magnet_toy", "ingestion")]
+    assert cells.a[m] == 30 and got.expected[m] == pytest.approx(2.0774, abs=5e-5)
+    assert (got.prr.ratio[m], got.prr.lower[m], got.prr.upper[m]) == pytest.approx(
+        (23.8186, 15.6231, 36.3133), abs=5e-5
+    )
+    assert got.ror.ratio[m] == pytest.approx(33.598, abs=5e-4)
+    assert got.chi2_yates[m] == pytest.approx(380.50, abs=5e-3)
+    assert got.ic.ic025[m] == pytest.approx(2.6372, abs=5e-5)
+    h = index[("hoverboard", "fire")]  # b = 0: Haldane–Anscombe +0.5 on all four cells
+    assert cells.b[h] == 0
+    assert got.prr.ratio[h] == pytest.approx(16.2463, abs=5e-5)
+    assert got.ror.ratio[h] == pytest.approx(153.46, abs=5e-3)
+
+
+def test_a_two_by_two_worked_by_hand():
+    # a = 20, b = 80, c = 40, d = 860, N = 1000.
+    table = np.array([[20, 80], [40, 860]])
+    cells = two_by_two(table, min_count=1)
+    first = int(np.flatnonzero((cells.product == 0) & (cells.event == 0))[0])
+    assert (cells.a[first], cells.b[first], cells.c[first], cells.d[first]) == (20, 80, 40, 860)
+    assert cells.expected[first] == pytest.approx(100 * 60 / 1000)
+    p = prr(cells)
+    assert p.ratio[first] == pytest.approx((20 / 100) / (40 / 900))  # 4.5
+    se = math.sqrt(1 / 20 - 1 / 100 + 1 / 40 - 1 / 900)
+    assert p.lower[first] == pytest.approx(4.5 * math.exp(-1.959963984540054 * se))
+    assert p.p_value[first] == pytest.approx(stats.norm.sf(math.log(4.5) / se))
+    o = ror(cells)
+    assert o.ratio[first] == pytest.approx(20 * 860 / (80 * 40))  # 5.375
+    assert o.upper[first] == pytest.approx(
+        5.375 * math.exp(1.959963984540054 * math.sqrt(1 / 20 + 1 / 80 + 1 / 40 + 1 / 860))
+    )
+    # Yates: N(|ad − bc| − N/2)² / (row and column totals) = 1000 · (14000 − 500)² / (100·900·60·940)
+    assert chi2_yates(cells)[first] == pytest.approx(1000 * 13500**2 / (100 * 900 * 60 * 940))
+    assert chi2_yates(cells)[first] == pytest.approx(
+        stats.chi2_contingency(table, correction=True)[0]
+    )
+
+
+def test_scipy_yates_is_zero_where_the_textbook_formula_turns_positive_again():
+    # |ad − bc| = |10·10 − 10·9| = 10 < N/2 = 19.5
+    table = np.array([[10, 10], [9, 10]])
+    cells = two_by_two(table, min_count=1)
+    textbook, clamped = chi2_yates(cells), chi2_yates(cells, variant="scipy")
+    assert (textbook > 0).all() and (clamped == 0).all()
+    assert clamped[0] == stats.chi2_contingency(table, correction=True)[0]
+
+
+def test_bcpnn_is_the_closed_form_of_noren_2006():
+    from scipy.special import digamma, polygamma
+
+    table = np.array([[20, 80], [40, 860]], dtype=float)
+    cells = two_by_two(table, min_count=1)
+    n, a, n1, n_1 = 1000.0, 20.0, 100.0, 60.0
+    p1, p2, q1, q2, r1 = 1 + n1, 1 + n - n1, 1 + n_1, 1 + n - n_1, 1 + a
+    r2 = n - a - 1 + (2 + n) ** 2 / (q1 * p1)
+    mean = (
+        digamma(r1)
+        - digamma(r1 + r2)
+        - (digamma(p1) - digamma(p1 + p2) + digamma(q1) - digamma(q1 + q2))
+    ) / math.log(2)
+    var = (
+        polygamma(1, r1)
+        - polygamma(1, r1 + r2)
+        + polygamma(1, p1)
+        - polygamma(1, p1 + p2)
+        + polygamma(1, q1)
+        - polygamma(1, q1 + q2)
+    ) / math.log(2) ** 2
+    got = bcpnn(cells)
+    assert got.ic[0] == pytest.approx(mean, rel=1e-13)
+    assert got.ic025[0] == pytest.approx(mean + stats.norm.ppf(0.025) * math.sqrt(var), rel=1e-13)
+    assert got.posterior[0] == pytest.approx(stats.norm.cdf(0, mean, math.sqrt(var)), rel=1e-10)
+
+
+def test_the_evans_rule_needs_all_three_conditions():
+    from zhiliang.lib.signals import evans_signal
+
+    got = evans_signal(
+        np.array([2.0, 1.99, 3, 3]), np.array([4.0, 9, 3.99, 9]), np.array([3, 3, 3, 2])
+    )
+    assert got.tolist() == [True, False, False, False]
+
+
+def test_min_count_keeps_only_pairs_with_enough_reports_and_never_empty_ones():
+    table = np.array([[0, 1, 3], [5, 2, 0]])
+    assert len(two_by_two(table, min_count=1).a) == 4
+    kept = two_by_two(table)  # vigipy's default min_events = 3
+    assert sorted(zip(kept.product.tolist(), kept.event.tolist(), strict=True)) == [(0, 2), (1, 0)]
+    # the margins are still those of the whole table
+    assert sorted(kept.product_total.tolist()) == [4, 7]
+
+
+def test_report_totals_replace_the_pair_sums():
+    # Two reports each naming both hazards: pairs sum to 4, reports are 2.
+    table = np.array([[2, 2]])
+    pairs = two_by_two(table, min_count=1)
+    reports = two_by_two(table, min_count=1, product_totals=[2], event_totals=[2, 2], total=2)
+    assert pairs.total == 4 and reports.total == 2
+    assert pairs.expected.tolist() == [2.0, 2.0] and reports.expected.tolist() == [2.0, 2.0]
+    with pytest.raises(ValueError):
+        two_by_two(table, min_count=1, total=1)
+
+
+def test_a_table_is_tallied_from_report_rows():
+    table = table_from_reports([0, 0, 1, 2, 0], [1, 1, 0, 2, 2], products=3, events=3)
+    assert table.tolist() == [[0, 2, 1], [1, 0, 0], [0, 0, 1]]
+    with pytest.raises(ValueError):
+        table_from_reports([3], [0], products=3, events=3)
+
+
+def test_lbe_fdr_is_monotone_in_the_p_values():
+    p = np.array([1e-9, 0.001, 0.3, 0.6, 0.02, 0.9])
+    fdr = lbe_fdr(p)
+    order = np.argsort(p)
+    assert (np.diff(fdr[order]) >= 0).all()
+    assert ((fdr >= 0) & (fdr <= 1)).all()
+    with pytest.raises(ValueError):
+        lbe_fdr([0.5, 1.5])
+
+
+@pytest.mark.parametrize(
+    ("table", "kwargs"),
+    [([[1, -1]], {}), ([1, 2], {}), ([[1, 2]], {"min_count": 0}), ([[1, 2]], {"min_count": 1.5})],
+)
+def test_bad_tables_are_refused(table, kwargs):
+    with pytest.raises(ValueError):
+        two_by_two(table, **kwargs)
