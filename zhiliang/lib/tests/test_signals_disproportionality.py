@@ -267,3 +267,12 @@ def test_lbe_fdr_is_monotone_in_the_p_values():
 def test_bad_tables_are_refused(table, kwargs):
     with pytest.raises(ValueError):
         two_by_two(table, **kwargs)
+
+
+def test_the_fast_trigamma_equals_scipys():
+    from scipy.special import polygamma
+
+    from zhiliang.lib.signals.disproportionality import _trigamma
+
+    x = np.concatenate([np.arange(1.0, 40.0), np.linspace(1, 30, 2001), [19.99, 20.0, 1e6, 3.5e9]])
+    np.testing.assert_allclose(_trigamma(x), polygamma(1, x), rtol=2e-15)
