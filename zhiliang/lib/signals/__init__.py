@@ -12,7 +12,8 @@ names → functions and their parameters (what ``zhiliang signals detect`` and
 
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
-(``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's). SIGNALS.md in the shared
+(``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
+``ewma-pynssp`` pynssp's off-by-one port). SIGNALS.md in the shared
 research folder holds the formulas, the references' outputs and their quirks.
 """
 
@@ -43,6 +44,7 @@ from zhiliang.lib.signals.disproportionality import (
     two_by_two,
 )
 from zhiliang.lib.signals.ears import ears_c1, ears_c2, ears_c3, ears_c3_cdc
+from zhiliang.lib.signals.ewma import ewma, ewma_pynssp, nssp_alert
 
 __all__ = [
     "DETECTORS",
@@ -64,8 +66,11 @@ __all__ = [
     "ears_c3",
     "ears_c3_cdc",
     "evans_signal",
+    "ewma",
+    "ewma_pynssp",
     "ic_shrinkage",
     "lbe_fdr",
+    "nssp_alert",
     "prr",
     "ror",
     "table_from_reports",
@@ -121,6 +126,8 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("ears-c3", ears_c3, "R surveillance 1.20 earsC(method='C3'), as implemented there"),
     Method("ears-c3-cdc", ears_c3_cdc, "Hutwagner et al. 2003 (CDC EARS C3)"),
     Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
+    Method("ewma", ewma, "Rnssp 0.3.1 alert_ewma (NSSP ESSENCE)"),
+    Method("ewma-pynssp", ewma_pynssp, "pynssp 0.1.0 alert_ewma"),
 )
 
 
