@@ -199,7 +199,7 @@ def two_by_two(
         raise ValueError(f"table must be products × events (2-D), got {counts.ndim}-D")
     if not np.isfinite(counts).all() or (counts < 0).any():
         raise ValueError("table counts must be finite and not negative")
-    if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer) or min_count < 1:
         raise ValueError(f"min_count must be a whole number ≥ 1, got {min_count!r}")
     rows = counts.sum(axis=1) if product_totals is None else np.asarray(product_totals, float)
     columns = counts.sum(axis=0) if event_totals is None else np.asarray(event_totals, float)
