@@ -38,6 +38,7 @@ from zhiliang.lib.creditrows import (
 )
 from zhiliang.lib.tablestream import TableError, TableStructureError, open_table
 from zhiliang.registry.models import Division, Enterprise
+from zhiliang.registry.selectors import organisations_named
 
 ERR_CONFLICT = gettext_noop(
     "来源单位“%(source)s”的决定文书号“%(no)s”已有记录，且以下内容不同：%(fields)s"
@@ -141,6 +142,8 @@ def _write(
             document_no__in={row.document_no for _line, row in rows}
         ).select_related("enterprise")
     }
+    # A source named exactly as one of our organisations is linked to it.
+    sources = organisations_named({row.source for _line, row in rows})
     new: list[CreditRecord] = []
     for line, row in rows:
         enterprise = enterprises[row.uscc]
@@ -173,6 +176,7 @@ def _write(
                 document_no=row.document_no,
                 decided_on=row.decided_on,
                 source_name=row.source,
+                source=sources.get(row.source),
                 summary=row.summary,
                 published_on=row.published_on,
                 public_until=public_until_of(row.kind, row.decided_on, row.published_on, False),
