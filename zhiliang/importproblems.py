@@ -1,23 +1,75 @@
-"""The problem list of a rejected import as an XLSX download, for the official who ran it.
+"""Problems of a rejected import, shared by the table imports.
 
-An import page shows the first problems; the whole list (line, column, problem) is kept
-as a file under ``MEDIA_ROOT/import-errors`` for a day, named by a random token that only
-the importer's session holds. Files older than a day go at the next rejected import.
+- :func:`header_problem`: what is wrong with a file's header row, in the official's
+  language (the reader's own message is in Chinese and English at once);
+- :func:`problems_keep` / :func:`problems_response`: an import page shows the first
+  problems; the whole list (line, column, problem) is kept as an XLSX file under
+  ``MEDIA_ROOT/import-errors`` for a day, named by a random token that only the
+  importer's session holds. Files older than a day go at the next rejected import.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from zhiliang.lib.tablestream import TableStructureError
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
+
+ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
+ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
+ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
+SUGGEST = gettext_noop("“%(header)s”（是否应为“%(field)s”？）")
+
+
+def header_problem(exc: TableStructureError, labels: Mapping[str, str]) -> str:
+    """The header row's problems in the official's language; ``labels`` maps each
+    field to its (Chinese, marked) label."""
+
+    def label(f: str) -> str:
+        return _(labels[f]) if f in labels else f
+
+    parts = []
+    if exc.missing:
+        parts.append(
+            _(ERR_MISSING)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}（{' / '.join(exc.accepted[f])}）" for f in exc.missing
+                )
+            }
+        )
+    if exc.unknown:
+        parts.append(
+            _(ERR_UNKNOWN)
+            % {
+                "columns": "、".join(
+                    _(SUGGEST) % {"header": h, "field": label(exc.suggested[h])}
+                    if h in exc.suggested
+                    else f"“{h}”"
+                    for h in exc.unknown
+                )
+            }
+        )
+    if exc.duplicates:
+        parts.append(
+            _(ERR_DUPLICATE_COLUMNS)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}: {'、'.join(h)}" for f, h in exc.duplicates.items()
+                )
+            }
+        )
+    return "。".join(parts)
+
 
 #: How long a problem list stays downloadable; older ones are removed at the next import.
 ERRORS_KEPT_SECONDS = 24 * 3600

@@ -28,6 +28,7 @@ from zhiliang.accounts.models import Role
 from zhiliang.credit.access import RECORD_WRITERS
 from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import classify_enterprises, public_until_of
+from zhiliang.importproblems import header_problem
 from zhiliang.lib.creditrows import (
     FIELD_LABELS,
     HEADERS,
@@ -90,7 +91,8 @@ def records_import(
     try:
         table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
     except TableStructureError as exc:
-        outcome.problems.append(CreditImportProblem(0, "", _(ERR_HEADER) % {"reason": exc}))
+        reason = header_problem(exc, FIELD_LABELS)
+        outcome.problems.append(CreditImportProblem(0, "", _(ERR_HEADER) % {"reason": reason}))
         return outcome
     except TableError as exc:
         outcome.problems.append(CreditImportProblem(0, "", str(exc)))
