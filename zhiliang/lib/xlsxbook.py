@@ -24,13 +24,16 @@ SHEET_TITLE_FORBIDDEN = frozenset("[]:*?/\\")
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet: its tab name, the header row, the rows, and optional column
-    widths in characters (``None`` or a missing entry keeps Excel's default)."""
+    """One worksheet: its tab name, the header row, the rows, optional column widths in
+    characters (``None`` or a missing entry keeps Excel's default), and the columns
+    (1-based) formatted as text, so that what an official types there stays as typed
+    (Excel keeps 15 digits of a number: an 18-character credit code would lose some)."""
 
     title: str
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
     widths: Sequence[float | None] = field(default=())
+    text_columns: Sequence[int] = field(default=())
 
 
 def _check_titles(sheets: Sequence[Sheet]) -> None:
@@ -86,6 +89,10 @@ def xlsx_book_bytes(sheets: Sequence[Sheet]) -> bytes:
         for index, width in enumerate(spec.widths, start=1):
             if width is not None:
                 sheet.column_dimensions[get_column_letter(index)].width = width
+        for index in spec.text_columns:
+            sheet.column_dimensions[get_column_letter(index)].number_format = "@"
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "@"
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
