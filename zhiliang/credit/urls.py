@@ -11,4 +11,5 @@ urlpatterns = [
     path("records/<int:record_id>/propose/", views.listing_propose, name="listing_propose"),
     path("listings/<int:pk>/", views.listing_detail, name="listing"),
     path("listings/<int:pk>/<slug:step>/", views.listing_step, name="listing_step"),
+    path("risk/", views.risk_list, name="risk_list"),
 ]
