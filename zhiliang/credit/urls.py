@@ -12,4 +12,11 @@ urlpatterns = [
     path("listings/<int:pk>/", views.listing_detail, name="listing"),
     path("listings/<int:pk>/<slug:step>/", views.listing_step, name="listing_step"),
     path("risk/", views.risk_list, name="risk_list"),
+    path("records/import/", views.record_import, name="record_import"),
+    path("records/import/template/", views.record_import_template, name="record_import_template"),
+    path(
+        "records/import/problems/<slug:token>/",
+        views.record_import_problems,
+        name="record_import_problems",
+    ),
 ]

@@ -3,6 +3,8 @@ records; the 严重违法失信名单 cases with a form for each step."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_ro
 from zhiliang.credit import forms as f
 from zhiliang.credit import listings as svc
 from zhiliang.credit.access import RECORD_WRITERS, RISK_READERS, may_record_about, may_see_risk
+from zhiliang.credit.importing import records_import, records_template_xlsx
 from zhiliang.credit.models import CreditRecord, Listing, RiskAssessment
 from zhiliang.credit.selectors import (
     RiskPages,
@@ -27,7 +30,10 @@ from zhiliang.credit.selectors import (
     risk_explained,
 )
 from zhiliang.credit.services import record_create
-from zhiliang.exports import xlsx_response
+from zhiliang.exports import download_response, xlsx_response
+from zhiliang.importproblems import problems_keep, problems_response
+from zhiliang.lib.xlsx import XLSX_MIME
+from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
 
 
@@ -268,3 +274,59 @@ def _risk_xlsx(request: HttpRequest, rows: Any, total: int) -> HttpResponse:
         _("评定日期"),
     ]
     return xlsx_response("risk-classes.xlsx", _("信用风险分类（内部）"), header, data)
+
+
+# --- import of credit records ------------------------------------------------------------
+
+#: The session's tokens of its rejected imports' problem lists.
+IMPORT_PROBLEMS_KEY = "credit_import_problems"
+#: Problems listed on the page; the download has them all.
+IMPORT_PROBLEMS_SHOWN = 500
+
+
+@require_roles(RECORD_WRITERS)
+def record_import(request: HttpRequest) -> HttpResponse:
+    """Credit records from CSV or XLSX, as ``zhiliang credit import FILE``: every row
+    checked, nothing written on any problem, the problems by line and column."""
+    form = TableUploadForm(request.POST or None, request.FILES or None)
+    outcome = None
+    token = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # The import reads a path (XLSX needs to seek); the file goes when the block ends.
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            outcome = records_import(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+        if outcome.ok:
+            messages.success(
+                request,
+                _(
+                    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
+                )
+                % {
+                    "rows": outcome.rows,
+                    "created": outcome.created,
+                    "unchanged": outcome.unchanged,
+                    "parties": outcome.parties_registered,
+                },
+            )
+            return redirect("credit:record_import")
+        rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
+        token = problems_keep(request, IMPORT_PROBLEMS_KEY, rows)
+    return render(
+        request,
+        "credit/record_import.html",
+        {"form": form, "outcome": outcome, "token": token, "shown": IMPORT_PROBLEMS_SHOWN},
+    )
+
+
+@require_roles(RECORD_WRITERS)
+def record_import_template(request: HttpRequest) -> HttpResponse:
+    return download_response(records_template_xlsx(), XLSX_MIME, "credit-records.xlsx")
+
+
+@require_roles(RECORD_WRITERS)
+def record_import_problems(request: HttpRequest, token: str) -> HttpResponse:
+    return problems_response(request, IMPORT_PROBLEMS_KEY, token)
