@@ -216,3 +216,9 @@ def test_an_export_over_the_limit_is_refused_with_a_hint_to_filter(client_as, cl
     assert response.status_code == 302 and "format" not in response["Location"]
     assert "请先按风险分类或区县筛选" in client.get(response["Location"]).content.decode()
     assert len(_sheet(client.get(URL, {"class": "D", "format": "xlsx"}))) == 3  # within it
+
+
+def test_an_empty_list_says_so(client_as, users):
+    response = client_as("district").get(URL, {"class": "D", "page": "2"})
+    assert response.status_code == 200 and _names(response) == []
+    assert "暂无风险分类。" in response.content.decode()
