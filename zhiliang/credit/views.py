@@ -278,10 +278,9 @@ def _risk_xlsx(request: HttpRequest, rows: Any, total: int) -> HttpResponse:
 
 # --- import of credit records ------------------------------------------------------------
 
-#: The session's tokens of its rejected imports' problem lists.
+#: The session's tokens of its rejected imports' problem lists (the page shows the first
+#: 500 problems, the download all).
 IMPORT_PROBLEMS_KEY = "credit_import_problems"
-#: Problems listed on the page; the download has them all.
-IMPORT_PROBLEMS_SHOWN = 500
 
 
 @require_roles(RECORD_WRITERS)
@@ -318,7 +317,7 @@ def record_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "credit/record_import.html",
-        {"form": form, "outcome": outcome, "token": token, "shown": IMPORT_PROBLEMS_SHOWN},
+        {"form": form, "outcome": outcome, "token": token},
     )
 
 
