@@ -28,16 +28,21 @@ from zhiliang.accounts.models import Role
 from zhiliang.credit.access import RECORD_WRITERS
 from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import classify_enterprises, public_until_of
+from zhiliang.importproblems import header_problem
 from zhiliang.lib.creditrows import (
     FIELD_LABELS,
     HEADERS,
+    KINDS,
     REQUIRED_COLUMNS,
     SUGGESTIONS,
     CreditRow,
     RowValidator,
 )
+from zhiliang.lib.creditrules import Kind
 from zhiliang.lib.tablestream import TableError, TableStructureError, open_table
+from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
 from zhiliang.registry.models import Division, Enterprise
+from zhiliang.registry.selectors import organisations_named
 
 ERR_CONFLICT = gettext_noop(
     "来源单位“%(source)s”的决定文书号“%(no)s”已有记录，且以下内容不同：%(fields)s"
@@ -89,7 +94,8 @@ def records_import(
     try:
         table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
     except TableStructureError as exc:
-        outcome.problems.append(CreditImportProblem(0, "", _(ERR_HEADER) % {"reason": exc}))
+        reason = header_problem(exc, FIELD_LABELS)
+        outcome.problems.append(CreditImportProblem(0, "", _(ERR_HEADER) % {"reason": reason}))
         return outcome
     except TableError as exc:
         outcome.problems.append(CreditImportProblem(0, "", str(exc)))
@@ -141,6 +147,8 @@ def _write(
             document_no__in={row.document_no for _line, row in rows}
         ).select_related("enterprise")
     }
+    # A source named exactly as one of our organisations is linked to it.
+    sources = organisations_named({row.source for _line, row in rows})
     new: list[CreditRecord] = []
     for line, row in rows:
         enterprise = enterprises[row.uscc]
@@ -173,6 +181,7 @@ def _write(
                 document_no=row.document_no,
                 decided_on=row.decided_on,
                 source_name=row.source,
+                source=sources.get(row.source),
                 summary=row.summary,
                 published_on=row.published_on,
                 public_until=public_until_of(row.kind, row.decided_on, row.published_on, False),
@@ -237,3 +246,58 @@ def _differing(row: CreditRow, found: CreditRecord) -> list[str]:
         "published_on": found.published_on,
     }
     return [f for f in COMPARED if getattr(row, f) != stored[f]]
+
+
+# --- the blank file the import page offers ---------------------------------------------------
+
+#: What to enter in each column (the import's own rules, in words), for the template's
+#: second sheet.
+TEMPLATE_NOTES: dict[str, str] = {
+    "uscc": gettext_noop("18 位统一社会信用代码；本列已设为文本格式，请勿改为数字"),
+    "name": gettext_noop("企业尚未登记时，按此名称登记"),
+    "kind": gettext_noop("以下之一：%(kinds)s"),
+    "heavier": gettext_noop("是或否（空白为否）；只有行政处罚可以填“是”"),
+    "document_no": gettext_noop(
+        "与来源单位一起确定一条记录：再次导入相同的行不作改动，内容不同的行作为错误报告"
+    ),
+    "decided_on": gettext_noop("如 2024-03-15，不晚于今天"),
+    "source": gettext_noop("作出决定的单位全称；与平台登记的单位全称一致时关联到该单位"),
+    "summary": gettext_noop("最多 1000 字"),
+    "published_on": gettext_noop("行政处罚的公示日期，不早于决定日期"),
+}
+
+
+def records_template_xlsx() -> bytes:
+    """An empty import file: the first sheet has the header row the import reads (in
+    Chinese, whatever the official's language: the file is read in Chinese) with the
+    credit-code column formatted as text; the second explains each column."""
+    fields = list(FIELD_LABELS)
+    spellings: dict[Kind, str] = {}
+    for spelling, kind in KINDS.items():
+        if not spelling.isascii():
+            spellings.setdefault(kind, spelling)
+    notes = [
+        [
+            FIELD_LABELS[name],
+            _("必填") if name in REQUIRED_COLUMNS else _("选填"),
+            _(TEMPLATE_NOTES[name]) % {"kinds": "、".join(spellings.values())}
+            if name == "kind"
+            else _(TEMPLATE_NOTES[name]),
+        ]
+        for name in fields
+    ]
+    notes.append(["", "", _("导入时只读取第一张工作表，本页不会导入。")])
+    return xlsx_book_bytes(
+        [
+            Sheet(
+                _("信用记录"),
+                [FIELD_LABELS[name] for name in fields],
+                [],
+                widths=[22, 30, 16, 10, 26, 12, 30, 40, 12],
+                text_columns=[fields.index("uscc") + 1, fields.index("document_no") + 1],
+            ),
+            Sheet(
+                _("填写说明"), [_("列名"), _("是否必填"), _("填写说明")], notes, widths=[18, 10, 80]
+            ),
+        ]
+    )

@@ -37,6 +37,7 @@ from zhiliang.lib.creditrules import (
 )
 from zhiliang.lib.samplerows import EARLIEST_DATE
 from zhiliang.registry.models import Enterprise
+from zhiliang.registry.selectors import organisations_named
 
 ERR_HEAVIER_NOT_PENALTY = gettext_noop("只有行政处罚可以标记为较重处罚。")
 ERR_FUTURE = gettext_noop("决定日期不能晚于今天。")
@@ -78,7 +79,8 @@ def record_create(
     today: dt.date | None = None,
 ) -> CreditRecord:
     """Record a decision about an enterprise, with its public term if it is a penalty
-    (Order 45), and reclassify the enterprise at once."""
+    (Order 45), and reclassify the enterprise at once. ``source`` is, unless given, the
+    organisation whose full name is the source name, if there is one."""
     require_record_writer(actor, enterprise)
     today = today or timezone.localdate()
     kind = Kind(kind)
@@ -100,6 +102,8 @@ def record_create(
         errors["document_no"] = _(ERR_DUPLICATE) % {"source": source_name, "no": document_no}
     if errors:
         raise ValidationError(errors)
+    if source is None:
+        source = organisations_named([source_name]).get(source_name)
     public_until = public_until_of(kind, decided_on, published_on, light)
     record = CreditRecord.objects.create(
         enterprise=enterprise,
@@ -449,6 +453,7 @@ def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord
             "document_no": sample.sample_no,
             "decided_on": decided_on,
             "source_name": organiser,
+            "source": sample.plan.organiser if sample.plan_id else None,
             "summary": (
                 f"{sample.product_name}：{sample.failed_items}（检验报告 {sample.report_no}）"
             )[:1000],
@@ -502,6 +507,7 @@ def inspection_failures_record_imported(
         "document_no",
         "decided_on",
         "source_name",
+        "source",
         "summary",
         "sector",
         "light",
@@ -513,7 +519,7 @@ def inspection_failures_record_imported(
         f"INSERT INTO {qn(c.db_table)} ({', '.join(col(c, f) for f in written)}) "
         f"SELECT COALESCE(s.{col(s, 'producer')}, s.{col(s, 'sampled_party')}), %s, %s, "
         f"s.{col(s, 'sample_no')}, COALESCE(s.{col(s, 'reported_on')}, %s), {source}, "
-        f"{summary}, %s, %s, s.{col(s, 'id')}, %s, %s "
+        f"o.{col(o, 'id')}, {summary}, %s, %s, s.{col(s, 'id')}, %s, %s "
         f"FROM {qn(s.db_table)} s "
         f"LEFT JOIN {qn(p.db_table)} p ON p.{col(p, 'id')} = s.{col(s, 'plan')} "
         f"LEFT JOIN {qn(o.db_table)} o ON o.{col(o, 'id')} = p.{col(p, 'organiser')} "

@@ -14,4 +14,12 @@ urlpatterns = [
     path("records/<int:record_id>/repair/", views.repair_apply, name="repair_apply"),
     path("repairs/<int:pk>/", views.repair_detail, name="repair"),
     path("repairs/<int:pk>/<slug:step>/", views.repair_step, name="repair_step"),
+    path("risk/", views.risk_list, name="risk_list"),
+    path("records/import/", views.record_import, name="record_import"),
+    path("records/import/template/", views.record_import_template, name="record_import_template"),
+    path(
+        "records/import/problems/<slug:token>/",
+        views.record_import_problems,
+        name="record_import_problems",
+    ),
 ]

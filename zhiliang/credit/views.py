@@ -3,10 +3,14 @@ records; the 严重违法失信名单 cases with a form for each step."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,10 +20,21 @@ from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_ro
 from zhiliang.credit import forms as f
 from zhiliang.credit import listings as svc
 from zhiliang.credit import repairs
-from zhiliang.credit.access import RECORD_WRITERS, may_record_about, may_see_risk
-from zhiliang.credit.models import CreditRecord, Listing, RepairCase
-from zhiliang.credit.selectors import risk_explained
+from zhiliang.credit.access import RECORD_WRITERS, RISK_READERS, may_record_about, may_see_risk
+from zhiliang.credit.importing import records_import, records_template_xlsx
+from zhiliang.credit.models import CreditRecord, Listing, RepairCase, RiskAssessment
+from zhiliang.credit.selectors import (
+    RiskPages,
+    risk_assessments,
+    risk_class_counts,
+    risk_districts,
+    risk_explained,
+)
 from zhiliang.credit.services import record_create
+from zhiliang.exports import download_response, xlsx_response
+from zhiliang.importproblems import problems_keep, problems_response
+from zhiliang.lib.xlsx import XLSX_MIME
+from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
 
 
@@ -262,3 +277,140 @@ def repair_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return redirect("credit:repair", pk=pk)
     _take_step(request, REPAIR_STEPS[step], step, case=case)
     return redirect("credit:repair", pk=pk)
+
+
+# --- enterprises by risk class (internal) ---------------------------------------------------
+
+RISK_PAGE_SIZE = 50
+#: Rows one XLSX export of risk classes may hold (about 6 s to build); more are to be
+#: narrowed by class or district first.
+RISK_EXPORT_MAX = 20_000
+
+
+@require_roles(RISK_READERS)
+def risk_list(request: HttpRequest) -> HttpResponse:
+    """Enterprises by their stored risk class, highest risk first, with the number per
+    class; internal (国市监信发〔2022〕6号: the class steers supervision, it is never
+    published), scoped as ``may_see_risk``: citywide readers all, a district officer
+    their district's enterprises."""
+    districts = risk_districts(request.user)
+    district = request.GET.get("district", "")
+    if district and district not in {code for code, _name in districts}:
+        raise PermissionDenied  # another district's enterprises (or no such district)
+    risk_class = request.GET.get("class", "")
+    if risk_class not in RiskAssessment.Class.values:
+        risk_class = ""
+    counts = risk_class_counts(request.user, district=district)
+    total = counts[risk_class] if risk_class else sum(counts.values())
+    rows = risk_assessments(request.user, risk_class=risk_class, district=district)
+    if request.GET.get("format") == "xlsx":
+        return _risk_xlsx(request, rows, total)
+    page = Paginator(RiskPages(rows, total), RISK_PAGE_SIZE).get_page(request.GET.get("page"))
+    classes = [
+        (value, label, counts[value], urlencode({"class": value, "district": district}))
+        for value, label in RiskAssessment.Class.choices
+    ]
+    return render(
+        request,
+        "credit/risk_list.html",
+        {
+            "page": page,
+            "classes": classes,
+            "total": sum(counts.values()),
+            "risk_class": risk_class,
+            "district": district,
+            "districts": districts,
+            "query": urlencode(
+                {k: v for k, v in (("class", risk_class), ("district", district)) if v}
+            ),
+        },
+    )
+
+
+def _risk_xlsx(request: HttpRequest, rows: Any, total: int) -> HttpResponse:
+    if total > RISK_EXPORT_MAX:
+        messages.error(
+            request,
+            _("共 %(count)s 家企业，超过单次导出上限 %(max)s，请先按风险分类或区县筛选。")
+            % {"count": total, "max": RISK_EXPORT_MAX},
+        )
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{request.path}?{query.urlencode()}")
+    labels = {value: str(label) for value, label in RiskAssessment.Class.choices}
+    data = [
+        [uscc, name, district_name or region, labels[risk_class], score, assessed_on]
+        for uscc, name, district_name, region, risk_class, score, assessed_on in rows.values_list(
+            "enterprise__uscc",
+            "enterprise__name",
+            "enterprise__district__name",
+            "enterprise__region",
+            "risk_class",
+            "score",
+            "assessed_on",
+        )
+    ]
+    header = [
+        _("统一社会信用代码"),
+        _("企业名称"),
+        _("所在区县"),
+        _("风险分类"),
+        _("风险分值"),
+        _("评定日期"),
+    ]
+    return xlsx_response("risk-classes.xlsx", _("信用风险分类（内部）"), header, data)
+
+
+# --- import of credit records ------------------------------------------------------------
+
+#: The session's tokens of its rejected imports' problem lists (the page shows the first
+#: 500 problems, the download all).
+IMPORT_PROBLEMS_KEY = "credit_import_problems"
+
+
+@require_roles(RECORD_WRITERS)
+def record_import(request: HttpRequest) -> HttpResponse:
+    """Credit records from CSV or XLSX, as ``zhiliang credit import FILE``: every row
+    checked, nothing written on any problem, the problems by line and column."""
+    form = TableUploadForm(request.POST or None, request.FILES or None)
+    outcome = None
+    token = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # The import reads a path (XLSX needs to seek); the file goes when the block ends.
+        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+            for chunk in upload.chunks():
+                tmp.write(chunk)
+            tmp.flush()
+            outcome = records_import(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+        if outcome.ok:
+            messages.success(
+                request,
+                _(
+                    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
+                )
+                % {
+                    "rows": outcome.rows,
+                    "created": outcome.created,
+                    "unchanged": outcome.unchanged,
+                    "parties": outcome.parties_registered,
+                },
+            )
+            return redirect("credit:record_import")
+        rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
+        token = problems_keep(request, IMPORT_PROBLEMS_KEY, rows)
+    return render(
+        request,
+        "credit/record_import.html",
+        {"form": form, "outcome": outcome, "token": token},
+    )
+
+
+@require_roles(RECORD_WRITERS)
+def record_import_template(request: HttpRequest) -> HttpResponse:
+    return download_response(records_template_xlsx(), XLSX_MIME, "credit-records.xlsx")
+
+
+@require_roles(RECORD_WRITERS)
+def record_import_problems(request: HttpRequest, token: str) -> HttpResponse:
+    return problems_response(request, IMPORT_PROBLEMS_KEY, token)

@@ -5,18 +5,15 @@ feeds one service."""
 from __future__ import annotations
 
 import tempfile
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +27,7 @@ from zhiliang.accounts.access import (
     require_roles,
 )
 from zhiliang.exports import xlsx_response
+from zhiliang.importproblems import problems_keep, problems_response
 from zhiliang.inspections import forms as f
 from zhiliang.inspections.access import (
     IMPORTERS,
@@ -67,7 +65,6 @@ from zhiliang.inspections.services import samples as sample_services
 from zhiliang.inspections.services.importing import samples_import
 from zhiliang.lib.samplerows import FIELD_LABELS
 from zhiliang.lib.svgcharts import bar_chart
-from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
 from zhiliang.plans.models import Target
 from zhiliang.registry.models import Organisation
 
@@ -495,23 +492,6 @@ def plan_verify(request: HttpRequest, code: str) -> HttpResponse:
 ERROR_DIR_KEY = "inspection_import_errors"
 
 
-#: How long a problem list stays downloadable; older ones are removed at the next import.
-ERRORS_KEPT_SECONDS = 24 * 3600
-
-
-def _errors_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "import-errors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _errors_prune(folder: Path) -> None:
-    cutoff = time.time() - ERRORS_KEPT_SECONDS
-    for old in folder.glob("*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
 @require_roles(IMPORTERS)
 def import_view(request: HttpRequest) -> HttpResponse:
     form = f.ImportForm(request.POST or None, request.FILES or None)
@@ -538,14 +518,8 @@ def import_view(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("inspections:import")
-        token = uuid.uuid4().hex
-        header = [_("行号"), _("列"), _("问题")]
         rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
-        folder = _errors_dir()
-        _errors_prune(folder)
-        (folder / f"{token}.xlsx").write_bytes(xlsx_bytes(_("导入问题"), header, rows))
-        request.session.setdefault(ERROR_DIR_KEY, [])
-        request.session[ERROR_DIR_KEY] = [*request.session[ERROR_DIR_KEY][-19:], token]
+        token = problems_keep(request, ERROR_DIR_KEY, rows)
     return render(
         request, "inspections/import.html", {"form": form, "outcome": outcome, "token": token}
     )
@@ -554,14 +528,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @require_roles(IMPORTERS)
 def import_errors(request: HttpRequest, token: str) -> HttpResponse:
     # Only the official who ran the import may download its problem list.
-    if token not in request.session.get(ERROR_DIR_KEY, []):
-        raise Http404
-    path = _errors_dir() / f"{token}.xlsx"
-    if not path.exists():
-        raise Http404
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename="import-problems.xlsx", content_type=XLSX_MIME
-    )
+    return problems_response(request, ERROR_DIR_KEY, token)
 
 
 # --- pass rates and targets ---------------------------------------------------------------

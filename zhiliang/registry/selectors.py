@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -32,3 +33,13 @@ def alias_index() -> dict[str, Organisation]:
         for alias in org.aliases.all():
             index[alias.alias] = org
     return index
+
+
+def organisations_named(names: Iterable[str]) -> dict[str, Organisation]:
+    """The organisations whose full name is exactly one of ``names`` (after trimming),
+    by that name. Short names are not matched: 市质监局 in another city's document
+    would name another bureau (see :func:`alias_index` for reading our own documents)."""
+    wanted = {name.strip() for name in names} - {""}
+    if not wanted:
+        return {}
+    return {org.name: org for org in Organisation.objects.filter(name__in=wanted)}

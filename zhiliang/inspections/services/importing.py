@@ -56,6 +56,7 @@ from zhiliang.accounts.access import has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.services import inspection_failures_record_imported
+from zhiliang.importproblems import header_problem
 from zhiliang.inspections.access import IMPORTERS, writable_districts
 from zhiliang.inspections.models import (
     ImportBatch,
@@ -93,10 +94,6 @@ ERR_CONCURRENT = gettext_noop(
 ERR_REFERENCE = gettext_noop(
     "数据库完整性检查未通过：导入的记录引用了不存在的数据。本文件未写入任何数据，请联系系统管理员"
 )
-ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
-ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
-ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
-SUGGEST = gettext_noop("“%(header)s”（是否应为“%(field)s”？）")
 
 #: The columns a re-import compares with the stored sample: every checked field.
 COMPARED = SampleRow._fields[1:]
@@ -141,44 +138,6 @@ class _BrokenReference(IntegrityError):
 
 class _Rejected(Exception):
     """Raised inside the transaction to undo everything written for a bad file."""
-
-
-def _structure_message(exc: TableStructureError) -> str:
-    def label(f: str) -> str:
-        return _(FIELD_LABELS[f]) if f in FIELD_LABELS else f
-
-    parts = []
-    if exc.missing:
-        parts.append(
-            _(ERR_MISSING)
-            % {
-                "columns": "；".join(
-                    f"{label(f)}（{' / '.join(exc.accepted[f])}）" for f in exc.missing
-                )
-            }
-        )
-    if exc.unknown:
-        parts.append(
-            _(ERR_UNKNOWN)
-            % {
-                "columns": "、".join(
-                    _(SUGGEST) % {"header": h, "field": label(exc.suggested[h])}
-                    if h in exc.suggested
-                    else f"“{h}”"
-                    for h in exc.unknown
-                )
-            }
-        )
-    if exc.duplicates:
-        parts.append(
-            _(ERR_DUPLICATE_COLUMNS)
-            % {
-                "columns": "；".join(
-                    f"{label(f)}: {'、'.join(h)}" for f, h in exc.duplicates.items()
-                )
-            }
-        )
-    return "。".join(parts)
 
 
 def _validator(today: dt.date) -> RowValidator:
@@ -231,7 +190,7 @@ def samples_import(
         try:
             table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
         except TableStructureError as exc:
-            outcome.add(ImportProblem(0, "", _structure_message(exc)))
+            outcome.add(ImportProblem(0, "", header_problem(exc, FIELD_LABELS)))
             return outcome
         except TableError as exc:
             outcome.add(ImportProblem(0, "", str(exc)))

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.importproblems import ERR_MISSING
 from zhiliang.inspections.models import ImportBatch, Laboratory, PassTally, Referral, Sample
 from zhiliang.inspections.services import importing as imp
 from zhiliang.inspections.services.tallies import tally_rebuild
@@ -381,7 +382,7 @@ def test_a_missing_column_is_named_with_its_accepted_spellings(users, tmp_path):
     outcome = _import(_csv(tmp_path, rows, header=header), users["office"])
     assert [(p.line, p.field) for p in outcome.problems] == [(0, "")]
     message = outcome.problems[0].message
-    assert message == imp.ERR_MISSING % {
+    assert message == ERR_MISSING % {
         "columns": "标称生产者（标称生产者 / 标称生产者名称 / 标称生产企业 / 标称生产企业名称 / producer_name）"
     }
     assert _counts() == before

@@ -1,0 +1,116 @@
+"""Problems of a rejected import, shared by the table imports.
+
+- :func:`header_problem`: what is wrong with a file's header row, in the official's
+  language (the reader's own message is in Chinese and English at once);
+- :func:`problems_keep` / :func:`problems_response`: an import page shows the first
+  problems; the whole list (line, column, problem) is kept as an XLSX file under
+  ``MEDIA_ROOT/import-errors`` for a day, named by a random token that only the
+  importer's session holds. Files older than a day go at the next rejected import.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from zhiliang.lib.tablestream import TableStructureError
+from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
+
+ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
+ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
+ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
+SUGGEST = gettext_noop("“%(header)s”（是否应为“%(field)s”？）")
+
+
+def header_problem(exc: TableStructureError, labels: Mapping[str, str]) -> str:
+    """The header row's problems in the official's language; ``labels`` maps each
+    field to its (Chinese, marked) label."""
+
+    def label(f: str) -> str:
+        return _(labels[f]) if f in labels else f
+
+    parts = []
+    if exc.missing:
+        parts.append(
+            _(ERR_MISSING)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}（{' / '.join(exc.accepted[f])}）" for f in exc.missing
+                )
+            }
+        )
+    if exc.unknown:
+        parts.append(
+            _(ERR_UNKNOWN)
+            % {
+                "columns": "、".join(
+                    _(SUGGEST) % {"header": h, "field": label(exc.suggested[h])}
+                    if h in exc.suggested
+                    else f"“{h}”"
+                    for h in exc.unknown
+                )
+            }
+        )
+    if exc.duplicates:
+        parts.append(
+            _(ERR_DUPLICATE_COLUMNS)
+            % {
+                "columns": "；".join(
+                    f"{label(f)}: {'、'.join(h)}" for f, h in exc.duplicates.items()
+                )
+            }
+        )
+    return "。".join(parts)
+
+
+#: How long a problem list stays downloadable; older ones are removed at the next import.
+ERRORS_KEPT_SECONDS = 24 * 3600
+#: Tokens a session remembers (per kind of import).
+TOKENS_KEPT = 20
+
+
+def _folder() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "import-errors"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _prune(folder: Path) -> None:
+    cutoff = time.time() - ERRORS_KEPT_SECONDS
+    for old in folder.glob("*.xlsx"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+
+
+def problems_keep(request: HttpRequest, session_key: str, problems: Iterable[Sequence[Any]]) -> str:
+    """Keep the problems (rows of line, column, problem) as XLSX for this session;
+    returns the token that names the download."""
+    token = uuid.uuid4().hex
+    folder = _folder()
+    _prune(folder)
+    header = [_("行号"), _("列"), _("问题")]
+    (folder / f"{token}.xlsx").write_bytes(xlsx_bytes(_("导入问题"), header, problems))
+    kept = request.session.get(session_key, [])
+    request.session[session_key] = [*kept[-(TOKENS_KEPT - 1) :], token]
+    return token
+
+
+def problems_response(request: HttpRequest, session_key: str, token: str) -> FileResponse:
+    """The kept problem list; 404 for a token this session did not make (only the
+    official who ran the import may download it) or one that has expired."""
+    if token not in request.session.get(session_key, []):
+        raise Http404
+    path = _folder() / f"{token}.xlsx"
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename="import-problems.xlsx", content_type=XLSX_MIME
+    )
