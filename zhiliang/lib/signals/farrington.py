@@ -408,8 +408,64 @@ def _verdict(
     one: bool,
 ) -> FarringtonDetection:
     """Thresholds, scores, p-values and alarms of every fitted week at once."""
-    z = float(special.ndtri(1 - alpha))
     fitted = ~np.isnan(eta0) & ~np.isnan(phi)
+    where = np.nonzero(fitted)  # the weeks tested: thresholds for those only
+    upper, p_value, score, expected = _threshold(
+        y[where], eta0[where], se_eta0[where], phi[where], alpha, powertrans, method
+    )
+    limit_cases, limit_weeks = limit54
+    with np.errstate(invalid="ignore"):
+        # A missing recent week makes the sum NaN: R's NA, no alarm and no bound.
+        enough = _trailing_sum(y, limit_weeks)[where] >= limit_cases
+        decided = ~np.isnan(y[where]) & ~np.isnan(upper)
+        alarm = decided & enough & (score > 1) & (y[where] != 0)
+    shown = decided & enough
+
+    def spread(values: FloatArray, mask: BoolArray) -> FloatArray:
+        out = np.full(y.shape, np.nan)
+        out[where] = np.where(mask, values, np.nan)
+        return out
+
+    out_decided = np.zeros(y.shape, dtype=np.bool_)
+    out_decided[where] = decided
+    out_alarm = np.zeros(y.shape, dtype=np.bool_)
+    out_alarm[where] = alarm
+    result = FarringtonDetection(
+        expected=spread(expected, shown),
+        upperbound=spread(upper, shown),
+        statistic=spread(score, decided),
+        p_value=spread(p_value, decided),
+        alarm=out_alarm,
+        decided=out_decided,
+        phi=np.where(fitted, phi, np.nan),
+        trend=kept_trend & fitted,
+    )
+    if not one:
+        return result
+    return FarringtonDetection(
+        expected=result.expected[0],
+        upperbound=result.upperbound[0],
+        statistic=result.statistic[0],
+        p_value=result.p_value[0],
+        alarm=result.alarm[0],
+        decided=result.decided[0],
+        phi=result.phi[0],
+        trend=result.trend[0],
+    )
+
+
+def _threshold(
+    y: FloatArray,
+    eta0: FloatArray,
+    se_eta0: FloatArray,
+    phi: FloatArray,
+    alpha: float,
+    powertrans: PowerTransform,
+    method: ThresholdMethod,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Upper bound, p-value, score and expected count of fitted weeks (module notes,
+    steps 5 and 6), as R's algo.farrington.threshold.farrington / .noufaily."""
+    z = float(special.ndtri(1 - alpha))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "delta":
             mu0 = np.maximum(np.exp(eta0), _DBL_EPSILON)  # predict(type = "response")
@@ -427,7 +483,7 @@ def _verdict(
             prediction, expected = mu0, mu0
         else:
             mean = np.exp(eta0 if method == "nbPlugin" else eta0 + z * se_eta0)
-            finite = fitted & np.isfinite(mean)
+            finite = np.isfinite(mean)  # R: an infinite mean gives NA bounds
             upper = np.full(y.shape, np.nan)
             p_value = np.full(y.shape, np.nan)
             upper[finite], p_value[finite] = _count_threshold(
@@ -435,36 +491,7 @@ def _verdict(
             )
             prediction, expected = eta0, np.exp(eta0)
         score = (y - prediction) / (upper - prediction)
-
-    decided = fitted & ~np.isnan(y) & ~np.isnan(upper)
-    limit_cases, limit_weeks = limit54
-    recent = _trailing_sum(y, limit_weeks)
-    with np.errstate(invalid="ignore"):
-        enough = recent >= limit_cases  # a missing recent week: R's NA, no alarm
-        alarm = decided & enough & (score > 1) & (y != 0)
-    nan = np.full(y.shape, np.nan)
-    result = FarringtonDetection(
-        expected=np.where(decided & enough, expected, nan),
-        upperbound=np.where(decided & enough, upper, nan),
-        statistic=np.where(decided, score, nan),
-        p_value=np.where(decided, p_value, nan),
-        alarm=alarm,
-        decided=decided,
-        phi=np.where(fitted, phi, nan),
-        trend=kept_trend & fitted,
-    )
-    if not one:
-        return result
-    return FarringtonDetection(
-        expected=result.expected[0],
-        upperbound=result.upperbound[0],
-        statistic=result.statistic[0],
-        p_value=result.p_value[0],
-        alarm=result.alarm[0],
-        decided=result.decided[0],
-        phi=result.phi[0],
-        trend=result.trend[0],
-    )
+    return upper, p_value, score, expected
 
 
 def _count_threshold(
