@@ -57,6 +57,8 @@ is empty, are undecided (R stops: "Some reference time points did not exist"); w
 weeks before the first week are left out (R drops an index 0 silently and fails on
 negative ones); a week whose own count is missing is undecided (R reports no alarm); a
 week whose fit does not converge is undecided with NaN ``expected`` (R leaves 0 there).
+As in R, a Noufaily threshold whose mean overflows (``muan`` after years without cases,
+where se(η₀) is huge) leaves bound, score and p-value NaN and the week without alarm.
 
 References
 ----------
@@ -417,7 +419,9 @@ def _verdict(
     with np.errstate(invalid="ignore"):
         # A missing recent week makes the sum NaN: R's NA, no alarm and no bound.
         enough = _trailing_sum(y, limit_weeks)[where] >= limit_cases
-        decided = ~np.isnan(y[where]) & ~np.isnan(upper)
+        # An infinite Noufaily mean (muan after years of zeros: se(η₀) is huge) has no
+        # bound: R's NA threshold and score, no alarm — still a verdict.
+        decided = ~np.isnan(y[where])
         alarm = decided & enough & (score > 1) & (y[where] != 0)
     shown = decided & enough
 

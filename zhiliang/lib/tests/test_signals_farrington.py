@@ -126,6 +126,21 @@ def test_a_sparse_series_alarms_on_a_cluster_after_zero_years():
     assert not got.alarm[:, :-1].any()
 
 
+def test_an_overflowing_noufaily_threshold_gives_no_alarm_as_in_r():
+    # After four years of zeros (185 baseline weeks: R's IRLS stops at step 25; with b = 5,
+    # 236 weeks, it does not converge and the week is undecided, NA in R), muan's mean
+    # exp(η₀ + z·se(η₀)) overflows (se(η₀) ≈ 4·10⁴ with surveillance's dispersion): R has NA
+    # bounds and no alarm, even for 9 cases.
+    counts = np.zeros(270)
+    counts[-1] = 9
+    got = farrington(counts, **{**NOUFAILY_2013, "b": 4, "threshold_method": "muan"})
+    assert got.decided[-1] and not got.alarm[-1]
+    assert np.isnan(got.upperbound[-1]) and np.isnan(got.statistic[-1])
+    plugin = farrington(counts, **{**NOUFAILY_2013, "b": 4})  # exp(η₀) is tiny: 9 alarm
+    assert plugin.alarm[-1] and plugin.upperbound[-1] == 0
+    assert not farrington(counts, **NOUFAILY_2013).decided[-1]
+
+
 def test_missing_weeks():
     rng = np.random.default_rng(12)
     counts = rng.poisson(12, size=(2, 280)).astype(float)
