@@ -13,7 +13,8 @@ names → functions and their parameters (what ``zhiliang signals detect`` and
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
 (``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
-``ewma-pynssp`` pynssp's off-by-one port). SIGNALS.md in the shared
+``ewma-pynssp`` pynssp's off-by-one port; ``farrington`` is surveillance's
+farringtonFlexible, with Noufaily's settings as parameters). SIGNALS.md in the shared
 research folder holds the formulas, the references' outputs and their quirks.
 """
 
@@ -45,13 +46,22 @@ from zhiliang.lib.signals.disproportionality import (
 )
 from zhiliang.lib.signals.ears import ears_c1, ears_c2, ears_c3, ears_c3_cdc
 from zhiliang.lib.signals.ewma import ewma, ewma_pynssp, nssp_alert
+from zhiliang.lib.signals.farrington import (
+    FARRINGTON_1996,
+    NOUFAILY_2013,
+    FarringtonDetection,
+    farrington,
+)
 
 __all__ = [
     "DETECTORS",
+    "FARRINGTON_1996",
+    "NOUFAILY_2013",
     "PAIR_STATISTICS",
     "REQUIRED",
     "Detection",
     "Disproportionality",
+    "FarringtonDetection",
     "InformationComponent",
     "Method",
     "Ratio",
@@ -68,6 +78,7 @@ __all__ = [
     "evans_signal",
     "ewma",
     "ewma_pynssp",
+    "farrington",
     "ic_shrinkage",
     "lbe_fdr",
     "nssp_alert",
@@ -128,6 +139,11 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
     Method("ewma", ewma, "Rnssp 0.3.1 alert_ewma (NSSP ESSENCE)"),
     Method("ewma-pynssp", ewma_pynssp, "pynssp 0.1.0 alert_ewma"),
+    Method(
+        "farrington",
+        farrington,
+        "R surveillance 1.20 farringtonFlexible (epochAsDate when dates are given)",
+    ),
 )
 
 

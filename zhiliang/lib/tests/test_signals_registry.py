@@ -17,11 +17,12 @@ REQUIRED_VALUES = {"training_weeks": 26}
 
 
 def test_every_detector_runs_by_name_on_all_series_at_once():
-    counts = np.random.default_rng(2026).poisson(10, size=(4, 60)).astype(float)
+    # 270 weeks: Farrington's default looks five years back (first week tested 264).
+    counts = np.random.default_rng(2026).poisson(10, size=(4, 270)).astype(float)
     for name, method in DETECTORS.items():
         given = {p: REQUIRED_VALUES[p] for p, d in method.parameters.items() if d is REQUIRED}
         got = detect(name, counts, **given)
-        assert got.upperbound.shape == got.alarm.shape == got.decided.shape == (4, 60), name
+        assert got.upperbound.shape == got.alarm.shape == got.decided.shape == (4, 270), name
         assert got.decided[:, -1].all(), name
         assert not (got.alarm & ~got.decided).any(), name
         assert method.summary and method.reference
