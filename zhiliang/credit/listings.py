@@ -345,9 +345,16 @@ def listings_expire(*, today: dt.date | None = None) -> int:
 def listings_in_force(enterprise: Enterprise, day: dt.date) -> list[Listing]:
     """The enterprise's listings in force on ``day``: within their term and not removed
     by then (so a past day is answered as it stood)."""
-    return list(
+    return listings_in_force_of([enterprise.pk], day).get(enterprise.pk, [])
+
+
+def listings_in_force_of(enterprise_ids: list[int], day: dt.date) -> dict[int, list[Listing]]:
+    """:func:`listings_in_force` for several enterprises in one query, by enterprise id
+    (enterprises without any are left out)."""
+    found: dict[int, list[Listing]] = {}
+    for listing in (
         Listing.objects.filter(
-            enterprise=enterprise,
+            enterprise_id__in=enterprise_ids,
             status__in=[Listing.Status.LISTED, Listing.Status.REMOVED],
             listed_on__lte=day,
             last_day__gte=day,
@@ -355,7 +362,9 @@ def listings_in_force(enterprise: Enterprise, day: dt.date) -> list[Listing]:
         .exclude(removed_on__lte=day)
         .select_related("approved_by")
         .order_by("listed_on")
-    )
+    ):
+        found.setdefault(listing.enterprise_id, []).append(listing)
+    return found
 
 
 def credit_check(uscc: str, *, today: dt.date | None = None) -> dict[str, Any] | None:

@@ -8,14 +8,18 @@ from typing import Any
 
 from django.db.models import Q
 
-from zhiliang.credit.listings import listings_in_force
+from zhiliang.credit.listings import listings_in_force_of
 from zhiliang.credit.models import CreditRecord
 from zhiliang.lib.creditrules import Kind
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Enterprise
+from zhiliang.registry.selectors import enterprises_named
 
 #: Enterprises a public query lists at most.
 PUBLIC_RESULTS = 20
+#: Enterprises a name query orders by name at most: beyond this many the page lists 20
+#: of these and asks for more of the name (see :func:`public_credit`).
+NAME_CANDIDATES = 200
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,14 @@ class PublicCredit:
     enterprise: Enterprise
     records: list[CreditRecord]
     listings: list[Any]
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    results: list[PublicCredit]
+    #: more than :data:`NAME_CANDIDATES` names contain the query: ``results`` are the
+    #: first by name of :data:`NAME_CANDIDATES` of them, not of all
+    too_many: bool = False
 
 
 def public_records_q(today: dt.date) -> Q:
@@ -37,23 +49,43 @@ def public_records_q(today: dt.date) -> Q:
     )
 
 
-def public_credit(query: str, *, today: dt.date) -> list[PublicCredit]:
+def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
     """A public query by credit code (exact) or name (part of it, at least two
-    characters): each enterprise found with its public records and listings in force."""
+    characters): each enterprise found with its public records and listings in force.
+
+    A name query lists the first :data:`PUBLIC_RESULTS` by name of the enterprises whose
+    name contains it. When more than :data:`NAME_CANDIDATES` do, the first by name of
+    :data:`NAME_CANDIDATES` of them are listed instead and ``too_many`` is set: finding
+    the first 20 by name of, say, every name containing 重庆 (most of a million) means
+    reading them all, or walking the names in order until 20 are found, which for a
+    fragment whose names sort late (庆隆: the 重庆隆… names) passes most of the table;
+    either takes seconds. Only the fragment's index is used here, and stops early."""
     query = query.strip()
     if len(query) < 2:
-        return []
+        return PublicAnswer([])
     checked = validate_uscc(query)
+    too_many = False
     if checked.valid:
         enterprises = Enterprise.objects.filter(uscc=checked.code)
     else:
-        enterprises = Enterprise.objects.filter(name__icontains=query).order_by("name")
-    out = []
-    for enterprise in enterprises[:PUBLIC_RESULTS]:
-        records = list(
-            CreditRecord.objects.filter(public_records_q(today), enterprise=enterprise).order_by(
-                "-decided_on"
-            )
+        candidates = list(
+            enterprises_named(query).order_by().values_list("pk", flat=True)[: NAME_CANDIDATES + 1]
         )
-        out.append(PublicCredit(enterprise, records, listings_in_force(enterprise, today)))
-    return out
+        too_many = len(candidates) > NAME_CANDIDATES
+        enterprises = Enterprise.objects.filter(pk__in=candidates[:NAME_CANDIDATES]).order_by(
+            "name"
+        )
+    found = list(enterprises[:PUBLIC_RESULTS])
+    # Three queries for the page, not two per enterprise found.
+    ids = [enterprise.pk for enterprise in found]
+    records: dict[int, list[CreditRecord]] = {}
+    for record in CreditRecord.objects.filter(
+        public_records_q(today), enterprise_id__in=ids
+    ).order_by("-decided_on"):
+        records.setdefault(record.enterprise_id, []).append(record)
+    listings = listings_in_force_of(ids, today)
+    results = [
+        PublicCredit(enterprise, records.get(enterprise.pk, []), listings.get(enterprise.pk, []))
+        for enterprise in found
+    ]
+    return PublicAnswer(results, too_many)

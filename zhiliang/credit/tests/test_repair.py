@@ -48,7 +48,7 @@ def test_repair_opens_after_six_months_or_a_year(users, sector, last_refused, fi
     )
     assert CreditRecord.objects.get(pk=record.pk).repaired_on == first_allowed
     assert AuditEntry.objects.get(action="credit.record.repair").after["evidence"] == "罚款缴纳凭证"
-    assert public_credit(record.enterprise.uscc, today=D(2026, 6, 1))[0].records == []
+    assert public_credit(record.enterprise.uscc, today=D(2026, 6, 1)).results[0].records == []
 
 
 def test_repair_needs_every_condition(users):
