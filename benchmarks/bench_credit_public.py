@@ -134,7 +134,10 @@ def pick_mix(n_ent: int, seed: int, today: dt.date) -> dict[str, Any]:
             if eid in seen or len(rows) == n_listings:
                 continue
             seen.add(eid)
-            listed_on = max(decided + dt.timedelta(days=40), today - dt.timedelta(days=300))
+            # in force today: listed 40 days after the decision, at most 300 days ago
+            listed_on = min(
+                today, max(decided + dt.timedelta(days=40), today - dt.timedelta(days=300))
+            )
             reasons = f"无证生产第{rid}号（生成数据）"
             rows.append(
                 Listing(
