@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery, Window
 
 from zhiliang.credit.listings import listings_in_force_of
 from zhiliang.credit.models import CreditRecord
@@ -64,19 +64,21 @@ def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
     if len(query) < 2:
         return PublicAnswer([])
     checked = validate_uscc(query)
-    too_many = False
     if checked.valid:
-        enterprises = Enterprise.objects.filter(uscc=checked.code)
+        found = list(Enterprise.objects.filter(uscc=checked.code))
+        too_many = False
     else:
-        candidates = list(
-            enterprises_named(query).order_by().values_list("pk", flat=True)[: NAME_CANDIDATES + 1]
+        # One query: at most NAME_CANDIDATES + 1 matches, unordered (the index's or the
+        # table's order, so a scan stops as soon as it has them), then ordered by name,
+        # with how many there were.
+        candidates = enterprises_named(query).order_by().values("pk")[: NAME_CANDIDATES + 1]
+        found = list(
+            Enterprise.objects.filter(pk__in=Subquery(candidates))
+            .annotate(matches=Window(Count("pk")))
+            .order_by("name")[:PUBLIC_RESULTS]
         )
-        too_many = len(candidates) > NAME_CANDIDATES
-        enterprises = Enterprise.objects.filter(pk__in=candidates[:NAME_CANDIDATES]).order_by(
-            "name"
-        )
-    found = list(enterprises[:PUBLIC_RESULTS])
-    # Three queries for the page, not two per enterprise found.
+        too_many = bool(found) and found[0].matches > NAME_CANDIDATES
+    # Three queries in all, not two more per enterprise found.
     ids = [enterprise.pk for enterprise in found]
     records: dict[int, list[CreditRecord]] = {}
     for record in CreditRecord.objects.filter(
