@@ -53,6 +53,7 @@ bench: setup
 	@$(PY) benchmarks/bench_dashboards.py
 	@$(PY) benchmarks/bench_inspections.py --db both
 	@$(PY) benchmarks/bench_signals.py
+	@$(PY) benchmarks/bench_credit_public.py
 
 clean:
 	-@bash scripts/pg.sh stop

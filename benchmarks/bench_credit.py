@@ -1,7 +1,8 @@
 """Quality credit at scale (issue 5): full reclassification and a new record's reclassification.
 
 All data here is GENERATED (seeded random rows; nothing describes a real enterprise or a
-real decision): enterprise names end in “（生成数据）”, their credit codes are made up
+real decision): enterprise names are invented in the usual shape (重庆宏达电器有限公司,
+``zhiliang.lib.samplegen.enterprise_name``) and end in “（生成数据）”, their credit codes are made up
 (``zhiliang.lib.samplegen.fake_uscc``, well-formed check characters), record document
 numbers start with ``GEN-`` and every source unit's name ends in “（生成数据）”. Districts
 are Chongqing's 38 district codes from the registry (``Division``); a tenth of the
@@ -235,10 +236,10 @@ def generate(
     """Write (or reuse) the GENERATED enterprises and records; their files and a summary
     (enterprises with records, the record count of each, the largest, kinds …)."""
     from zhiliang.lib.creditrules import add_months, add_years
-    from zhiliang.lib.samplegen import fake_uscc
+    from zhiliang.lib.samplegen import enterprise_name, fake_uscc
 
     key = hashlib.sha256(
-        json.dumps([n_ent, n_rec, seed, today.isoformat(), districts, KINDS, 3]).encode()
+        json.dumps([n_ent, n_rec, seed, today.isoformat(), districts, KINDS, 4]).encode()
     ).hexdigest()[:12]
     base = cache / f"GENERATED-credit-{n_ent}-{n_rec}-{key}"
     ent_path, rec_path, meta_path = (
@@ -253,6 +254,8 @@ def generate(
     log(f"writing {n_ent:,} GENERATED enterprises and {n_rec:,} records to {base}.* …")
     start = time.perf_counter()
     rng = random.Random(seed)
+    # Names from their own stream, so that they do not shift the rest of the data.
+    names_rng = random.Random(f"{seed}:names")
     stamp = f"{today.isoformat()} 00:00:00"
 
     # Enterprises: ids 1..n_ent (the benchmark checks the table is empty before loading).
@@ -268,13 +271,14 @@ def generate(
             else:
                 district, region = NULL, OTHER_REGIONS[rng.randrange(len(OTHER_REGIONS))]
             status = rng.choices(status_names, cum_weights=status_cum)[0]
+            industry = INDUSTRIES[rng.randrange(len(INDUSTRIES))]
             out.append(
                 "\t".join(
                     (
                         str(i),
                         fake_uscc(region, seed * 7919 + i),
-                        f"信用基准企业{i:07d}{GENERATED}",
-                        INDUSTRIES[rng.randrange(len(INDUSTRIES))],
+                        enterprise_name(names_rng, industry, region) + GENERATED,
+                        industry,
                         status,
                         stamp,
                         stamp,

@@ -345,12 +345,21 @@ def listings_expire(*, today: dt.date | None = None) -> int:
 def listings_in_force(enterprise: Enterprise, day: dt.date) -> list[Listing]:
     """The enterprise's listings in force on ``day``: within their term and not removed
     by then (so a past day is answered as it stood)."""
-    return list(
+    return listings_in_force_of([enterprise.pk], day).get(enterprise.pk, [])
+
+
+def listings_in_force_of(enterprise_ids: list[int], day: dt.date) -> dict[int, list[Listing]]:
+    """:func:`listings_in_force` for several enterprises in one query, by enterprise id
+    (enterprises without any are left out)."""
+    found: dict[int, list[Listing]] = {}
+    for listing in (
         Listing.objects.in_force(day)
-        .filter(enterprise=enterprise)
+        .filter(enterprise_id__in=enterprise_ids)
         .select_related("approved_by")
         .order_by("listed_on")
-    )
+    ):
+        found.setdefault(listing.enterprise_id, []).append(listing)
+    return found
 
 
 def credit_check(uscc: str, *, today: dt.date | None = None) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -138,3 +139,71 @@ def write_csv(out: TextIO, rows: Iterator[tuple[str, ...]]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+# --- GENERATED enterprise names -------------------------------------------------------------
+
+#: Characters of invented trade names (字号), the commonest first. Drawn with Zipf-like
+#: weights, so that some 字号 recur often (as 宏达, 兴旺 … do in a real register) and most
+#: are rare; a name search then meets both common and rare fragments.
+TRADE_NAME_CHARACTERS = (
+    "华兴达宏盛泰恒鑫源隆昌福瑞祥安康宁德信诚和永广新金丰利旺发通顺明光辉远大东西南北中"
+    "天宇海山川江城国民佳美嘉雅博睿智创力荣富贵祺益众联合正长乐乾坤春秋龙凤鹏飞腾云星月"
+    "阳晨旭日升平高峰林森茂青绿蓝红紫白银铭卓越群英杰俊豪迪凯威鸿运亨硕琪禾晟昊炜煜"
+    "锦绣彩虹宝玉晶润泽涵洋波澜湘蜀渝巴岳黔滇桂粤闽浙苏皖鲁豫冀晋秦陇"
+)
+#: Words of the trade by GB/T 4754 industry code (the ones the generators use).
+INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "C13": ("农副食品", "粮油", "肉类加工", "饲料"),
+    "C14": ("食品", "调味品", "火锅底料", "糕点"),
+    "C15": ("酒业", "饮品", "茶业"),
+    "C17": ("纺织", "棉纺", "丝绸"),
+    "C18": ("服饰", "服装"),
+    "C26": ("化工", "涂料", "化学"),
+    "C27": ("药业", "制药", "生物医药"),
+    "C33": ("金属制品", "五金", "门窗"),
+    "C38": ("电器", "电气", "电机"),
+    "C39": ("电子", "电子科技", "通信设备"),
+    "F51": ("商贸", "贸易", "供应链"),
+    "F52": ("超市", "百货", "日用品"),
+}
+#: Legal forms and how often they occur (weights).
+LEGAL_FORMS = (
+    ("有限公司", 60),
+    ("有限责任公司", 15),
+    ("股份有限公司", 5),
+    ("厂", 8),
+    ("经营部", 7),
+)
+#: Places a name starts with: Chongqing for the city's enterprises, else the region's city.
+REGION_PLACES = {
+    "510107": "成都",
+    "440305": "深圳",
+    "330106": "杭州",
+    "320105": "南京",
+    "110105": "北京",
+    "420106": "武汉",
+}
+_CHAR_WEIGHTS = list(
+    itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(len(TRADE_NAME_CHARACTERS)))
+)
+_FORM_NAMES = [form for form, _ in LEGAL_FORMS]
+_FORM_WEIGHTS = list(itertools.accumulate(weight for _, weight in LEGAL_FORMS))
+
+
+def enterprise_name(rng: random.Random, industry: str, region: str = "") -> str:
+    """An invented enterprise name of the usual shape 行政区划 + 字号 + 行业 + 组织形式
+    (企业名称登记管理规定), e.g. 重庆宏达金属制品有限公司, without any mark: callers append
+    :data:`GENERATED_MARK`. ``region`` is a GB/T 2260 code; unknown regions and ``""`` are
+    Chongqing."""
+    place = REGION_PLACES.get(region, "重庆")
+    if place == "重庆" and rng.random() < 0.2:
+        place = "重庆市"
+    length = 2 if rng.random() < 0.7 else 3
+    trade = "".join(rng.choices(TRADE_NAME_CHARACTERS, cum_weights=_CHAR_WEIGHTS, k=length))
+    words = INDUSTRY_WORDS.get(industry, ("实业",))
+    word = words[rng.randrange(len(words))]
+    form = rng.choices(_FORM_NAMES, cum_weights=_FORM_WEIGHTS)[0]
+    if rng.random() < 0.1:
+        return f"{trade}（{place}）{word}{form}"  # e.g. 宏达（重庆）电器有限公司
+    return f"{place}{trade}{word}{form}"

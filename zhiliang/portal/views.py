@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from zhiliang.credit.listings import MEASURES
-from zhiliang.credit.selectors import public_credit
+from zhiliang.credit.selectors import NAME_CANDIDATES, PublicAnswer, public_credit
 from zhiliang.portal.ratelimit import allow
 from zhiliang.portal.selectors import published_departments, published_duties
 from zhiliang.registry.models import Organisation
@@ -39,9 +39,16 @@ def credit_search(request: HttpRequest) -> HttpResponse:
         response.status_code = 429
         return response
     today = timezone.localdate()
-    results = public_credit(query, today=today) if query else []
+    answer = public_credit(query, today=today) if query else PublicAnswer([])
     return render(
         request,
         "portal/credit_search.html",
-        {"query": query, "results": results, "today": today, "measures": MEASURES.values()},
+        {
+            "query": query,
+            "results": answer.results,
+            "too_many": answer.too_many,
+            "candidates": NAME_CANDIDATES,
+            "today": today,
+            "measures": MEASURES.values(),
+        },
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Func, Prefetch, QuerySet, TextField, Value
+from django.db.models.functions import Upper
 
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role
 from zhiliang.registry.models import Enterprise, Organisation, OrganisationAlias
@@ -17,6 +20,34 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
     if has_role(user, CITYWIDE_READERS):
         return qs
     return qs.filter(district_id__in=district_codes_of(user))
+
+
+class NameBigrams(Func):
+    """The character pairs of a text, as an array: ``zhiliang_bigrams()`` of migration
+    registry 0004 (PostgreSQL only), whose GIN index answers 2-character name searches."""
+
+    function = "zhiliang_bigrams"
+    output_field = ArrayField(TextField())
+
+
+def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
+    """Enterprises whose name contains ``fragment``, ignoring case (``name__icontains``);
+    in no particular order.
+
+    On PostgreSQL the trigram index of migration registry 0004 serves fragments of three
+    characters or more by itself. A trigram cannot be taken from two characters, so a
+    2-character fragment is also asked as "the name's character pairs include this
+    pair" (the bigram index): the same rows, as a name contains a 2-character text exactly
+    when that pair is one of its pairs. The LIKE stays beside it, checked first, so that
+    a scan of the table for a common pair stops as soon as enough names are found
+    without working out every name's pairs."""
+    found = Enterprise.objects.filter(name__icontains=fragment)
+    if connection.vendor == "postgresql" and len(fragment) == 2:
+        pair = Func(Upper(Value(fragment)), template="ARRAY[%(expressions)s]")
+        found = found.alias(name_bigrams=NameBigrams(Upper("name"))).filter(
+            name_bigrams__contains=pair
+        )
+    return found
 
 
 def organisations_with_aliases() -> QuerySet[Organisation]:

@@ -79,8 +79,10 @@ def test_repair_is_granted_from_six_months_or_a_year(users, sector, last_refused
     )
     assert CreditRecord.objects.get(pk=record.pk).repaired_on == first_allowed
     assert RepairCase.objects.get(pk=case.pk).status == "repaired"
-    assert public_credit(record.enterprise.uscc, today=D(2025, 9, 10))[0].records == [record]
-    assert public_credit(record.enterprise.uscc, today=first_allowed)[0].records == []
+    assert public_credit(record.enterprise.uscc, today=D(2025, 9, 10)).results[0].records == [
+        record
+    ]
+    assert public_credit(record.enterprise.uscc, today=first_allowed).results[0].records == []
     steps = list(
         AuditEntry.objects.filter(action__startswith="credit.repair.").values_list(
             "action", flat=True
