@@ -515,40 +515,47 @@ def inspection_failures_record_imported(
         "created_by",
         "created_at",
     ]
-    sql = (
-        f"INSERT INTO {qn(c.db_table)} ({', '.join(col(c, f) for f in written)}) "
-        f"SELECT COALESCE(s.{col(s, 'producer')}, s.{col(s, 'sampled_party')}), %s, %s, "
-        f"s.{col(s, 'sample_no')}, COALESCE(s.{col(s, 'reported_on')}, %s), {source}, "
-        f"o.{col(o, 'id')}, {summary}, %s, %s, s.{col(s, 'id')}, %s, %s "
+    failed = (
         f"FROM {qn(s.db_table)} s "
         f"LEFT JOIN {qn(p.db_table)} p ON p.{col(p, 'id')} = s.{col(s, 'plan')} "
         f"LEFT JOIN {qn(o.db_table)} o ON o.{col(o, 'id')} = p.{col(p, 'organiser')} "
         f"WHERE s.{col(s, 'id')} > %s AND s.{col(s, 'import_batch')} = %s "
-        f"AND s.{col(s, 'final_conclusion')} = %s "
-        # The samples are new, so no record names them yet; a record typed in by hand
-        # may already hold the source and number.
-        f"AND NOT EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
-        f"WHERE x.{col(c, 'source_name')} = {source} "
-        f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')})"
+        f"AND s.{col(s, 'final_conclusion')} = %s"
     )
+    failed_params = [after_id, batch.pk, Sample.Conclusion.FAIL.value]
     adapt = connection.ops
-    params = [
-        Kind.INSPECTION_FAILURE.value,
-        False,
-        adapt.adapt_datefield_value(today),
-        SAMPLING_SOURCE,
-        CreditRecord.RecordSector.GENERAL.value,
-        False,
-        actor.pk if getattr(actor, "is_authenticated", False) else None,
-        adapt.adapt_datetimefield_value(timezone.now()),
-        after_id,
-        batch.pk,
-        Sample.Conclusion.FAIL.value,
-        SAMPLING_SOURCE,
-    ]
-    before = CreditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # The samples are new, so no record names them yet, but a record typed in by hand
+        # may already hold the source and number: those samples are left out. Found
+        # before the insert, not by NOT EXISTS inside it, which PostgreSQL may plan as a
+        # scan of the records table per sample, growing as the insert adds rows.
+        cursor.execute(
+            f"SELECT s.{col(s, 'id')} {failed} AND EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
+            f"WHERE x.{col(c, 'source_name')} = {source} "
+            f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')})",
+            [*failed_params, SAMPLING_SOURCE],
+        )
+        taken = [row[0] for row in cursor.fetchall()]
+        skip = f" AND s.{col(s, 'id')} NOT IN ({', '.join(['%s'] * len(taken))})" if taken else ""
+        before = CreditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        cursor.execute(
+            f"INSERT INTO {qn(c.db_table)} ({', '.join(col(c, f) for f in written)}) "
+            f"SELECT COALESCE(s.{col(s, 'producer')}, s.{col(s, 'sampled_party')}), %s, %s, "
+            f"s.{col(s, 'sample_no')}, COALESCE(s.{col(s, 'reported_on')}, %s), {source}, "
+            f"o.{col(o, 'id')}, {summary}, %s, %s, s.{col(s, 'id')}, %s, %s {failed}{skip}",
+            [
+                Kind.INSPECTION_FAILURE.value,
+                False,
+                adapt.adapt_datefield_value(today),
+                SAMPLING_SOURCE,
+                CreditRecord.RecordSector.GENERAL.value,
+                False,
+                actor.pk if getattr(actor, "is_authenticated", False) else None,
+                adapt.adapt_datetimefield_value(timezone.now()),
+                *failed_params,
+                *taken,
+            ],
+        )
         made = cursor.rowcount
     if not made:
         return 0

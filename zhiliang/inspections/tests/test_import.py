@@ -258,6 +258,24 @@ def test_a_good_csv_imports_registers_parties_refers_and_tallies(users, tmp_path
     assert _cells() == cells
 
 
+def test_a_failure_whose_number_a_typed_record_already_holds_is_left_to_it(users, tmp_path):
+    from zhiliang.credit.services import SAMPLING_SOURCE, record_create
+
+    typed = record_create(
+        actor=users["office"],
+        enterprise=f.enterprise(f.WANZHOU),
+        kind="inspection_failure",
+        document_no="S-2",
+        decided_on=dt.date(2025, 3, 21),
+        source_name=SAMPLING_SOURCE,
+    )
+    outcome = _import(_csv(tmp_path, ROWS), users["office"])
+    assert outcome.ok and outcome.created == 4
+    records = {r.document_no: r for r in CreditRecord.objects.all()}
+    assert set(records) == {"S-2", "S-3"} and records["S-2"] == typed
+    assert records["S-2"].sample is None and records["S-3"].sample.sample_no == "S-3"
+
+
 def test_an_imported_failure_is_the_record_a_hand_entered_result_makes(users, tmp_path):
     from zhiliang.credit.services import inspection_failure_record
 
