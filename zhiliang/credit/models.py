@@ -53,8 +53,16 @@ class CreditRecord(models.Model):
     decided_on = models.DateField(_("决定日期"))
     #: the deciding unit as the record names it; ``source`` when it is one of ours
     source_name = models.CharField(_("来源单位"), max_length=200)
+    #: References to the small lookup tables and to the sample carry no database constraint
+    #: (Django keeps them: PROTECT, SET_NULL), so that an import's thousands of failure
+    #: records do not each fire three key checks at commit; the enterprise keeps its own.
     source = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     summary = models.TextField(_("摘要"), blank=True)
     sector = models.CharField(
@@ -73,6 +81,7 @@ class CreditRecord(models.Model):
         null=True,
         blank=True,
         related_name="credit_record",
+        db_constraint=False,
     )
     #: not indexed: records are never looked up by who typed them (an import writes
     #: one per failed sample, and every index costs there)
@@ -83,6 +92,7 @@ class CreditRecord(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -529,13 +529,22 @@ def inspection_failures_record_imported(
         # may already hold the source and number: those samples are left out. Found
         # before the insert, not by NOT EXISTS inside it, which PostgreSQL may plan as a
         # scan of the records table per sample, growing as the insert adds rows.
-        cursor.execute(
-            f"SELECT s.{col(s, 'id')} {failed} AND EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
-            f"WHERE x.{col(c, 'source_name')} = {source} "
-            f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')})",
-            [*failed_params, SAMPLING_SOURCE],
+        taken: list[int] = []
+        # Only if some record names a source these samples can have (any plan's
+        # organiser, or the default): one look at the records' (source, number) index.
+        sources = {SAMPLING_SOURCE} | set(
+            Organisation.objects.filter(
+                pk__in=SamplingPlan.objects.values("organiser")
+            ).values_list("name", flat=True)
         )
-        taken = [row[0] for row in cursor.fetchall()]
+        if CreditRecord.objects.filter(source_name__in=sources).exists():
+            cursor.execute(
+                f"SELECT s.{col(s, 'id')} {failed} AND EXISTS (SELECT 1 FROM {qn(c.db_table)} x "
+                f"WHERE x.{col(c, 'source_name')} = {source} "
+                f"AND x.{col(c, 'document_no')} = s.{col(s, 'sample_no')})",
+                [*failed_params, SAMPLING_SOURCE],
+            )
+            taken = [row[0] for row in cursor.fetchall()]
         skip = f" AND s.{col(s, 'id')} NOT IN ({', '.join(['%s'] * len(taken))})" if taken else ""
         before = CreditRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0
         cursor.execute(
