@@ -63,6 +63,7 @@ class CreditRecord(models.Model):
         blank=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     summary = models.TextField(_("摘要"), blank=True)
     sector = models.CharField(

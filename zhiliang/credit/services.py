@@ -477,13 +477,20 @@ def inspection_failure_record(sample: Any, *, actor: Any = None) -> CreditRecord
 
 
 def inspection_failures_record_imported(
-    batch: Any, after_id: int, *, actor: Any = None, today: dt.date | None = None
+    batch: Any,
+    after_id: int,
+    *,
+    actor: Any = None,
+    today: dt.date | None = None,
+    samples: str = "",
 ) -> int:
     """The failed samples a bulk import wrote (ids above ``after_id`` in ``batch``):
     the same records :func:`inspection_failure_record` makes one by one, written by one
     INSERT … SELECT, audited as one entry naming the batch, and their enterprises
     reclassified. A record another path already holds under the same source and
-    document number is left as it is. Returns the number of records made."""
+    document number is left as it is. ``samples`` names a table of the samples table's
+    columns holding (at least) them, if the caller made one. Returns the number of
+    records made."""
     from zhiliang.inspections.models import Sample, SamplingPlan
     from zhiliang.registry.models import Organisation
 
@@ -516,7 +523,7 @@ def inspection_failures_record_imported(
         "created_at",
     ]
     failed = (
-        f"FROM {qn(s.db_table)} s "
+        f"FROM {samples or qn(s.db_table)} s "
         f"LEFT JOIN {qn(p.db_table)} p ON p.{col(p, 'id')} = s.{col(s, 'plan')} "
         f"LEFT JOIN {qn(o.db_table)} o ON o.{col(o, 'id')} = p.{col(p, 'organiser')} "
         f"WHERE s.{col(s, 'id')} > %s AND s.{col(s, 'import_batch')} = %s "

@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Full, Queue
@@ -55,6 +56,7 @@ from psycopg.copy import QueuedLibpqWriter
 from zhiliang.accounts.access import has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry
+from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import inspection_failures_record_imported
 from zhiliang.importproblems import header_problem
 from zhiliang.inspections.access import IMPORTERS, writable_districts
@@ -493,7 +495,9 @@ class _Writer:
         self.copy_stack = contextlib.ExitStack()
         estimate = file_bytes // BULK_BYTES_PER_ROW
         self.bulk = (
-            _BulkLoad() if file_bytes >= BULK_MIN_BYTES and estimate >= self.after_id else None
+            _BulkLoad(credit=_few_credit_records(estimate // 10))
+            if file_bytes >= BULK_MIN_BYTES and estimate >= self.after_id
+            else None
         )
 
     def start(self, path: Path) -> None:
@@ -567,16 +571,21 @@ class _Writer:
         lap("tallies")
         # The batch's samples all have ids above the largest before it began (one writer on
         # SQLite; on PostgreSQL the batch filter keeps out a concurrent import's rows).
-        created_referrals = _referrals_for_batch(self.batch, self.after_id)
-        lap("referrals")
-        if self.bulk is not None:
-            self.bulk.restore(Referral)
-            lap("referral indexes")
-        # Failures are credit records too (S15), as when a result is entered by hand.
-        credit_records = inspection_failures_record_imported(
-            self.batch, self.after_id, actor=self.actor
-        )
-        lap("credit")
+        with _failed_samples(self.batch, self.after_id) as failed:
+            lap("failed")
+            created_referrals = _referrals_for_batch(self.batch, self.after_id, samples=failed)
+            lap("referrals")
+            if self.bulk is not None:
+                self.bulk.restore(Referral)
+                lap("referral indexes")
+            # Failures are credit records too (S15), as when a result is entered by hand.
+            credit_records = inspection_failures_record_imported(
+                self.batch, self.after_id, actor=self.actor, samples=failed
+            )
+            lap("credit")
+            if self.bulk is not None:
+                self.bulk.restore(CreditRecord)
+                lap("credit indexes")
         self.batch.sha256 = self.sha256.result()
         self.batch.rows = self.outcome.rows
         self.batch.created = self.outcome.created
@@ -746,9 +755,9 @@ class _BulkLoad:
     before the import commits (see ``BULK_MIN_BYTES``). Unique indexes stay: they are
     what refuses a sample number twice."""
 
-    TABLES = (Sample, Referral)
-
-    def __init__(self) -> None:
+    def __init__(self, *, credit: bool = False) -> None:
+        #: the credit records too when the failures may well outnumber those there are
+        self.tables: tuple[Any, ...] = (Sample, Referral) + ((CreditRecord,) if credit else ())
         self.saved: dict[str, list[str]] | None = None
         self.keys_were_off = False
 
@@ -781,7 +790,7 @@ class _BulkLoad:
                 # tables too): run those checks now.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            for model in self.TABLES:
+            for model in self.tables:
                 table = model._meta.db_table
                 if connection.vendor == "postgresql":
                     cursor.execute(
@@ -818,7 +827,7 @@ class _BulkLoad:
     def verify(self) -> None:
         """After the import's last write: the checks :meth:`keys_off` skipped."""
         if self.keys_were_off:
-            _foreign_key_check()
+            _foreign_key_check(also=self.tables)
 
     def restore(self, model: Any) -> None:
         statements = (self.saved or {}).pop(model._meta.db_table, [])
@@ -838,9 +847,18 @@ class _BulkLoad:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _foreign_key_check() -> None:
-    """SQLite: every row the import wrote must still have its referenced rows."""
+def _few_credit_records(than: int) -> bool:
+    """Whether the credit records number at most ``than`` (a tenth of an import's rows:
+    roughly its failures): then a bulk load drops their secondary index and key too."""
+    return not CreditRecord.objects.order_by("pk")[than : than + 1].exists()
+
+
+def _foreign_key_check(also: tuple[Any, ...] = ()) -> None:
+    """SQLite: every row the import wrote must still have its referenced rows (in the
+    tables it writes many rows to, ``also`` when they are small enough to check whole;
+    the credit records it makes come from the samples checked here)."""
     written = [Sample, Enterprise, Laboratory, ImportBatch, PassTally, Referral, AuditEntry]
+    written += [model for model in also if model not in written]
     with connection.cursor() as cursor:
         for model in written:
             cursor.execute(
@@ -1094,7 +1112,28 @@ def _tallies_add(tallies: _Tallies) -> None:
         cursor.execute(f"DROP TABLE {staging}")
 
 
-def _referrals_for_batch(batch: ImportBatch, after_id: int) -> int:
+@contextmanager
+def _failed_samples(batch: ImportBatch, after_id: int) -> Iterator[str]:
+    """The batch's failed samples copied into a temporary table of the samples table's
+    columns: the referrals and the credit records both read them, and a scan of the
+    (perhaps million-row) samples table is done once, not twice."""
+    name = "zl_import_failed"
+    table = connection.ops.quote_name(Sample._meta.db_table)
+    s = Sample._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT * FROM {table} "
+            f"WHERE {s.get_field('id').column} > %s AND {s.get_field('import_batch').column} = %s "
+            f"AND {s.get_field('final_conclusion').column} = %s",
+            [after_id, batch.pk, Sample.Conclusion.FAIL],
+        )
+        try:
+            yield name
+        finally:
+            cursor.execute(f"DROP TABLE {name}")
+
+
+def _referrals_for_batch(batch: ImportBatch, after_id: int, *, samples: str = "") -> int:
     """Open a trace-back referral for every failed sample of the batch whose producer is
     registered outside its sampling district: one INSERT … SELECT, not a save per sample.
     A producer in one of the city's districts goes to that district's government; one
@@ -1117,7 +1156,7 @@ def _referrals_for_batch(batch: ImportBatch, after_id: int) -> int:
         f"SELECT s.{col(s, 'id')}, "
         f"CASE WHEN d.{col(d, 'code')} IS NOT NULL THEN %s ELSE %s END, {region}, "
         f"g.first_id, COALESCE(s.{col(s, 'reported_on')}, %s), '', '', %s "
-        f"FROM {qn(s.db_table)} s "
+        f"FROM {samples or qn(s.db_table)} s "
         f"LEFT JOIN {qn(d.db_table)} d ON d.{col(d, 'code')} = {region} "
         f"LEFT JOIN (SELECT o.{col(o, 'division')} AS division, MIN(o.{col(o, 'id')}) AS first_id "
         f"FROM {qn(o.db_table)} o WHERE o.{col(o, 'kind')} = %s "

@@ -555,7 +555,7 @@ def test_a_line_break_inside_a_cell_is_read_row_by_row_with_true_line_numbers(us
 def _schema():
     out = {}
     with connection.cursor() as cursor:
-        for model in (Sample, Referral):
+        for model in (Sample, Referral, CreditRecord):
             found = connection.introspection.get_constraints(cursor, model._meta.db_table)
             out |= {
                 name: (c["columns"], c["unique"], c["index"], c["foreign_key"])
@@ -589,10 +589,11 @@ def test_a_bulk_load_outside_a_transaction_checks_sqlites_keys_itself(users, tmp
     monkeypatch.setattr(imp, "BULK_MIN_BYTES", 0)
     checked = []
     real = imp._foreign_key_check
-    monkeypatch.setattr(imp, "_foreign_key_check", lambda: checked.append(1) or real())
+    monkeypatch.setattr(imp, "_foreign_key_check", lambda **kw: checked.append(1) or real(**kw))
     before = _schema()
     outcome = _import(_csv(tmp_path, ROWS), users["office"])
     assert outcome.ok and outcome.created == 4 and Referral.objects.count() == 2
+    assert CreditRecord.objects.count() == 2  # the credit records' index dropped too
     assert _schema() == before
     assert checked == ([1] if connection.vendor == "sqlite" else [])
     if connection.vendor == "sqlite":
@@ -608,8 +609,8 @@ def test_a_broken_reference_found_by_the_key_check_rejects_the_load(users, tmp_p
     monkeypatch.setattr(imp, "BULK_MIN_BYTES", 0)
     real = imp._referrals_for_batch
 
-    def and_a_dangling_one(batch, after_id):
-        made = real(batch, after_id)
+    def and_a_dangling_one(batch, after_id, **kwargs):
+        made = real(batch, after_id, **kwargs)
         with connection.cursor() as cursor:  # a referral to a sample that does not exist
             cursor.execute(
                 "INSERT INTO inspections_referral (sample_id, kind, to_region, created_on, "
