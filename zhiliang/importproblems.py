@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -114,3 +116,37 @@ def problems_response(request: HttpRequest, session_key: str, token: str) -> Fil
     return FileResponse(
         path.open("rb"), as_attachment=True, filename="import-problems.xlsx", content_type=XLSX_MIME
     )
+
+
+#: What a page says when an import went in.
+IMPORTED = gettext_noop(
+    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
+)
+
+
+def import_upload(
+    request: HttpRequest, upload: Any, importer: Any, session_key: str
+) -> tuple[Any, str | None]:
+    """Run an import (``importer(path=, file_name=, actor=)``) on an uploaded file, which
+    is written to a temporary file first (the readers take a path: XLSX needs to seek)
+    and removed when it is done. On success the page's message is set; on failure the
+    problem list is kept for download. Returns the outcome and the list's token."""
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        outcome = importer(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+    if outcome.ok:
+        messages.success(
+            request,
+            _(IMPORTED)
+            % {
+                "rows": outcome.rows,
+                "created": outcome.created,
+                "unchanged": outcome.unchanged,
+                "parties": outcome.parties_registered,
+            },
+        )
+        return outcome, None
+    rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
+    return outcome, problems_keep(request, session_key, rows)

@@ -3,8 +3,6 @@ records; the 严重违法失信名单 cases with a form for each step."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,7 +30,7 @@ from zhiliang.credit.selectors import (
 )
 from zhiliang.credit.services import record_create
 from zhiliang.exports import download_response, xlsx_response
-from zhiliang.importproblems import problems_keep, problems_response
+from zhiliang.importproblems import import_upload, problems_response
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
@@ -376,29 +374,11 @@ def record_import(request: HttpRequest) -> HttpResponse:
     outcome = None
     token = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        # The import reads a path (XLSX needs to seek); the file goes when the block ends.
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            outcome = records_import(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+        outcome, token = import_upload(
+            request, form.cleaned_data["file"], records_import, IMPORT_PROBLEMS_KEY
+        )
         if outcome.ok:
-            messages.success(
-                request,
-                _(
-                    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
-                )
-                % {
-                    "rows": outcome.rows,
-                    "created": outcome.created,
-                    "unchanged": outcome.unchanged,
-                    "parties": outcome.parties_registered,
-                },
-            )
             return redirect("credit:record_import")
-        rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
-        token = problems_keep(request, IMPORT_PROBLEMS_KEY, rows)
     return render(
         request,
         "credit/record_import.html",

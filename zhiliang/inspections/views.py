@@ -4,8 +4,6 @@ feeds one service."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +25,7 @@ from zhiliang.accounts.access import (
     require_roles,
 )
 from zhiliang.exports import xlsx_response
-from zhiliang.importproblems import problems_keep, problems_response
+from zhiliang.importproblems import import_upload, problems_response
 from zhiliang.inspections import forms as f
 from zhiliang.inspections.access import (
     IMPORTERS,
@@ -498,28 +496,11 @@ def import_view(request: HttpRequest) -> HttpResponse:
     outcome = None
     token = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix) as tmp:
-            for chunk in upload.chunks():
-                tmp.write(chunk)
-            tmp.flush()
-            outcome = samples_import(path=Path(tmp.name), file_name=upload.name, actor=request.user)
+        outcome, token = import_upload(
+            request, form.cleaned_data["file"], samples_import, ERROR_DIR_KEY
+        )
         if outcome.ok:
-            messages.success(
-                request,
-                _(
-                    "导入完成：共 %(rows)s 行，新增 %(created)s，未变 %(unchanged)s，新登记单位 %(parties)s。"
-                )
-                % {
-                    "rows": outcome.rows,
-                    "created": outcome.created,
-                    "unchanged": outcome.unchanged,
-                    "parties": outcome.parties_registered,
-                },
-            )
             return redirect("inspections:import")
-        rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
-        token = problems_keep(request, ERROR_DIR_KEY, rows)
     return render(
         request, "inspections/import.html", {"form": form, "outcome": outcome, "token": token}
     )
