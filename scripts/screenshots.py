@@ -40,6 +40,9 @@ PAGES = [
     ("inspections-pass-rates", "/inspections/pass-rates/?year=2015&by=category"),
     ("inspections-targets", "/inspections/targets/"),
     ("inspections-import", "/inspections/import/"),
+    ("credit-home", "/credit/"),
+    ("credit-risk", "/credit/risk/"),
+    ("credit-import", "/credit/records/import/"),
 ]
 
 
