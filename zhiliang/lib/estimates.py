@@ -170,9 +170,8 @@ def weighted_estimates(
 
     # Design codes: stratum h, PSU p (nested in its stratum), n_h PSUs per stratum.
     _, h = _codes(columns[0])
-    _, psu_code = _codes(columns[1])
-    _, p = np.unique(np.stack([h, psu_code]), axis=1, return_inverse=True)
-    p = p.astype(np.int64).ravel()
+    psu_labels, psu_code = _codes(columns[1])
+    _, p = _codes(h * psu_labels.size + psu_code)
     n_psus = int(p.max()) + 1
     psu_stratum = np.zeros(n_psus, dtype=np.int64)
     psu_stratum[p] = h
@@ -193,23 +192,14 @@ def weighted_estimates(
         n_h = np.bincount(psu_stratum, minlength=n_strata)
     df = n_psus - n_strata
 
-    # Group codes: the combination of the grouping columns, in sorted key order.
-    if groups:
-        parts = [_codes(c) for c in columns[2:]]
-        combined = np.zeros(n, dtype=np.int64)
-        for uniques, inv in parts:
-            combined = combined * uniques.size + inv
-        combo, g = _codes(combined)
-        keys: tuple[npt.NDArray[np.generic], ...] = ()
-        rest = combo.astype(np.int64)
-        digits = []
-        for uniques, _ in reversed(parts):
-            digits.append(uniques[rest % uniques.size])
-            rest = rest // uniques.size
-        keys = tuple(reversed(digits))
-    else:
-        g = np.zeros(n, dtype=np.int64)
-        keys = ()
+    # Group codes: the combination of the grouping columns, in sorted key order. The code
+    # is re-ranked after each column, so it never outgrows n however many columns there are.
+    g = np.zeros(n, dtype=np.int64)
+    for column in columns[2:]:
+        uniques, inverse = _codes(column)
+        _, g = _codes(g * uniques.size + inverse)
+    _, first = np.unique(g, return_index=True)
+    keys = tuple(column[first] for column in columns[2:])
     n_groups = int(g.max()) + 1
 
     # z[g, p]: the group's weighted total in each PSU (0 where the PSU has no such case).

@@ -375,3 +375,17 @@ def test_reader_names_a_missing_column(tmp_path: Path) -> None:
     path.write_text("id,weight,date,psu\n1,2.0,2019-01-01,7\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing column"):
         read_neiss_cases(path)
+
+
+def test_many_wide_grouping_columns_do_not_overflow_the_group_code() -> None:
+    # Eight columns of up to 10⁶ values each: their mixed-radix product (10⁴⁸) would not
+    # fit an int64; every case here is its own group.
+    rng = np.random.default_rng(6)
+    columns = [rng.integers(0, 1_000_000, 500) for _ in range(8)]
+    weight = rng.uniform(1.0, 50.0, 500)
+    result = weighted_estimates(weight, np.zeros(500, int), np.arange(500) % 5, columns)
+    order = np.lexsort(columns[::-1])
+    assert len(result) == 500
+    for k, column in enumerate(columns):
+        np.testing.assert_array_equal(result.keys[k], column[order])
+    np.testing.assert_allclose(result.estimate, weight[order])
