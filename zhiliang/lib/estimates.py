@@ -24,6 +24,14 @@ group, sex, disposition …) :func:`weighted_estimates` returns
   CV > 33 % (CDC WISQARS uses CV > 30 %; pass ``max_cv=0.30``). Unstable estimates are
   flagged, never hidden: the caller decides how to show them.
 
+**Years.** Hospitals join and leave the NEISS sample, so a year's estimate should use that
+year's design only. Pass ``stratum`` as (year, stratum) — e.g. ``"2021V"`` — and group by
+year: every other year's strata then hold z = 0 for the group and add nothing, which gives
+exactly the estimates of a separate run per year (tested). Pooling the strata over years
+instead counts a hospital absent in a year as a PSU with z = 0 (2021 infants: CV 18.05 %
+pooled against 17.60 % per year). The t interval's df then counts all years' PSUs; for a
+per-year t interval run each year on its own.
+
 **Strata with a single PSU** have no between-PSU variance. ``single_psu="skip"`` (the
 default) lets them contribute zero — samplics ``SinglePSUEst.skip``, R ``survey``
 ``options(survey.lonely.psu = "certainty")``; for a total R's ``"remove"`` gives the same.

@@ -389,3 +389,15 @@ def test_many_wide_grouping_columns_do_not_overflow_the_group_code() -> None:
     for k, column in enumerate(columns):
         np.testing.assert_array_equal(result.keys[k], column[order])
     np.testing.assert_allclose(result.estimate, weight[order])
+
+
+@needs_neiss
+def test_year_keyed_strata_give_each_year_its_own_design(infants: Any) -> None:
+    year = infants.year
+    keyed = np.char.add(year.astype(str), infants.stratum)
+    together = weighted_estimates(infants.weight, keyed, infants.psu, (year,))
+    for k, one_year in enumerate(together.keys[0]):
+        m = year == one_year
+        alone = weighted_estimates(infants.weight[m], infants.stratum[m], infants.psu[m])
+        np.testing.assert_allclose(together.estimate[k], alone.estimate[0], rtol=1e-12)
+        np.testing.assert_allclose(together.se[k], alone.se[0], rtol=1e-12)
