@@ -61,6 +61,9 @@ __all__ = [
     "CPSC_MAX_CV",
     "CPSC_MIN_CASES",
     "CPSC_MIN_ESTIMATE",
+    "REASON_CV_TOO_HIGH",
+    "REASON_TOO_FEW_CASES",
+    "REASON_TOO_SMALL",
     "WISQARS_MAX_CV",
     "Z_95",
     "Estimates",
@@ -82,6 +85,10 @@ CPSC_MIN_CASES = 20
 CPSC_MAX_CV = 0.33
 #: CDC WISQARS uses the same rule with CV > 30 %.
 WISQARS_MAX_CV = 0.30
+#: Names of the three reasons an estimate is unstable (:meth:`Estimates.reasons`).
+REASON_TOO_SMALL = "estimate_too_small"
+REASON_TOO_FEW_CASES = "too_few_cases"
+REASON_CV_TOO_HIGH = "cv_too_high"
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +117,15 @@ class Estimates:
     def unstable(self) -> BoolArray:
         """The stability flag: any of the three reasons."""
         return self.too_small | self.too_few_cases | self.cv_too_high
+
+    def reasons(self, index: int) -> tuple[str, ...]:
+        """Why group ``index`` is unstable: some of ``REASON_*`` in that order, () if stable."""
+        flags = (
+            (self.too_small, REASON_TOO_SMALL),
+            (self.too_few_cases, REASON_TOO_FEW_CASES),
+            (self.cv_too_high, REASON_CV_TOO_HIGH),
+        )
+        return tuple(reason for flag, reason in flags if flag[index])
 
     def __len__(self) -> int:
         return int(self.estimate.size)

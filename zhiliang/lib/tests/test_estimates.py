@@ -28,6 +28,9 @@ import pytest
 
 from zhiliang.lib.estimates import (
     CPSC_MAX_CV,
+    REASON_CV_TOO_HIGH,
+    REASON_TOO_FEW_CASES,
+    REASON_TOO_SMALL,
     WISQARS_MAX_CV,
     Z_95,
     Estimates,
@@ -401,3 +404,13 @@ def test_year_keyed_strata_give_each_year_its_own_design(infants: Any) -> None:
         alone = weighted_estimates(infants.weight[m], infants.stratum[m], infants.psu[m])
         np.testing.assert_allclose(together.estimate[k], alone.estimate[0], rtol=1e-12)
         np.testing.assert_allclose(together.se[k], alone.se[0], rtol=1e-12)
+
+
+def test_reasons_name_each_flag() -> None:
+    weight = np.r_[np.full(10, 60.0), np.full(9, 10.0), np.full(20, 300.0), np.full(20, 300.0)]
+    group = np.r_[np.zeros(19, int), np.ones(40, int)]
+    psu = np.r_[np.zeros(10, int), np.ones(9, int), np.zeros(20, int), np.ones(20, int)]
+    result = weighted_estimates(weight, np.zeros(59, int), psu, (group,))
+    # group 0: 690 from 19 cases, PSU totals 600 and 90 (in a stratum with group 1) → CV > 33 %
+    assert result.reasons(0) == (REASON_TOO_SMALL, REASON_TOO_FEW_CASES, REASON_CV_TOO_HIGH)
+    assert result.reasons(1) == ()
