@@ -11,6 +11,7 @@ from zhiliang.inspections.models import (
     Sample,
     SamplingPlan,
 )
+from zhiliang.registry.forms import upload_size_ok
 from zhiliang.registry.models import Division, Organisation
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -257,4 +258,4 @@ class ReferralReplyForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("抽查结果文件（CSV 或 XLSX）"))
+    file = forms.FileField(label=_("抽查结果文件（CSV 或 XLSX）"), validators=[upload_size_ok])

@@ -293,6 +293,17 @@ def test_it_imports_a_file_from_the_page(client_as):
     assert Referral.objects.get(sample__sample_no="CQ-1").to_region == fx.WANZHOU
 
 
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(client_as, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 1024
+    rows = [_row(f"CQ-{n}") for n in range(20)]  # more than 1 KB
+    upload = SimpleUploadedFile("results.csv", _csv(rows))
+    response = client_as("inspector").post("/inspections/import/", {"file": upload})
+    assert response.status_code == 200 and "超过上限" in response.content.decode()
+    assert not Sample.objects.exists()
+
+
 def test_it_reports_import_problems_with_a_download_only_for_the_importer(
     client_as, settings, tmp_path
 ):
