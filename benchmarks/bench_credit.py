@@ -66,11 +66,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness import (  # noqa: E402  (benchmarks/harness.py)
+    log,
+    pg_conninfo,
+    pg_fresh_database,
+    pg_server_url,
+    run_measured,
+    zl,
+    zl_env,
+)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 CLASSIFY_LIMIT_S = 60.0
@@ -136,56 +144,6 @@ Row = tuple[str, str, str, str]
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def zl_env(database_url: str, var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["DATABASE_URL"] = database_url
-    env["ZHILIANG_VAR_DIR"] = str(var_dir)
-    env["DJANGO_SETTINGS_MODULE"] = "zhiliang.settings"
-    # As in production: with DEBUG on, Django keeps the SQL of every query of the
-    # command's one transaction, which alone adds about 1 GB to `credit classify`.
-    env["DEBUG"] = "false"
-    env.setdefault("PYTHONHASHSEED", "0")
-    return env
-
-
-def zl(args: list[str], env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "zhiliang", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout
-
-
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str, str]:
-    """Wall seconds, peak RSS (MB) of exactly this child, exit status, stdout, stderr."""
-    with tempfile.TemporaryFile(mode="w+") as out_f, tempfile.TemporaryFile(mode="w+") as err_f:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out_f, stderr=err_f)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out_f.seek(0)
-        err_f.seek(0)
-        return wall, usage.ru_maxrss / 1024, proc.returncode, out_f.read(), err_f.read()
-
-
-def with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def pg_conninfo(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url
 
 
 def scaled(n: int, scale: float) -> int:
@@ -774,35 +732,6 @@ def child(mode: str, args: argparse.Namespace) -> None:
             }
         )
     )
-
-
-# --- PostgreSQL server ---------------------------------------------------------------------
-
-
-def pg_server_url() -> tuple[str, bool]:
-    """The server URL, and whether this run started the pg.sh cluster (to stop it after)."""
-    url = os.environ.get("DATABASE_URL_PG")
-    if url:
-        return url, False
-    script = ["bash", str(ROOT / "scripts" / "pg.sh")]
-    running = subprocess.run([*script, "status"], capture_output=True).returncode == 0
-    if running:
-        return subprocess.run(
-            [*script, "url"], capture_output=True, text=True
-        ).stdout.strip(), False
-    log("starting the scripts/pg.sh cluster …")
-    url = subprocess.run([*script, "start"], capture_output=True, text=True, check=True).stdout
-    return url.strip(), True
-
-
-def pg_fresh_database(server_url: str, name: str, *, drop_only: bool = False) -> str:
-    import psycopg
-
-    with psycopg.connect(pg_conninfo(server_url), autocommit=True) as con:
-        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            con.execute(f'CREATE DATABASE "{name}"')
-    return with_db(server_url, name)
 
 
 # --- main ----------------------------------------------------------------------------------
