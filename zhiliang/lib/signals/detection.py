@@ -9,7 +9,8 @@ the weeks after it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -79,15 +80,12 @@ def as_counts(counts: Counts) -> tuple[FloatArray, bool]:
     return array, one
 
 
-def shaped(detection: Detection, one: bool) -> Detection:
-    """The detection as 1-D arrays when the input was one series."""
+D = TypeVar("D", bound="Detection")
+
+
+def shaped(detection: D, one: bool) -> D:
+    """The detection (or a subclass's, with its extra arrays) as 1-D arrays when the
+    input was one series."""
     if not one:
         return detection
-    return Detection(
-        expected=detection.expected[0],
-        upperbound=detection.upperbound[0],
-        statistic=detection.statistic[0],
-        p_value=detection.p_value[0],
-        alarm=detection.alarm[0],
-        decided=detection.decided[0],
-    )
+    return type(detection)(**{f.name: getattr(detection, f.name)[0] for f in fields(detection)})

@@ -83,7 +83,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from zhiliang.lib.signals.detection import BoolArray, Counts, Detection, FloatArray, as_counts
+from zhiliang.lib.signals.detection import (
+    BoolArray,
+    Counts,
+    Detection,
+    FloatArray,
+    as_counts,
+    shaped,
+)
 from zhiliang.lib.signals.quasipoisson import Design, Fit, Response, fit_quasipoisson
 
 __all__ = [
@@ -444,18 +451,7 @@ def _verdict(
         phi=np.where(fitted, phi, np.nan),
         trend=kept_trend & fitted,
     )
-    if not one:
-        return result
-    return FarringtonDetection(
-        expected=result.expected[0],
-        upperbound=result.upperbound[0],
-        statistic=result.statistic[0],
-        p_value=result.p_value[0],
-        alarm=result.alarm[0],
-        decided=result.decided[0],
-        phi=result.phi[0],
-        trend=result.trend[0],
-    )
+    return shaped(result, one)
 
 
 def _threshold(
