@@ -13,6 +13,7 @@ from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_ro
 from zhiliang.accounts.models import Role
 from zhiliang.credit.listings import listings_in_force, listings_in_force_of
 from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.credit.services import model_digest, risk_model
 from zhiliang.lib.creditrules import Contribution, CreditFact, Kind, RiskClass, classify
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Division, Enterprise
@@ -122,8 +123,6 @@ class Explained:
 
 def risk_explained(assessment: RiskAssessment) -> Explained:
     """The explanation of a stored risk class (internal: callers check ``may_see_risk``)."""
-    from zhiliang.credit.services import model_digest, risk_model
-
     model = risk_model()
     day = assessment.assessed_on
     facts = [

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.audit import audit_record
 from zhiliang.credit.access import require_record_writer
-from zhiliang.credit.models import CreditRecord, RiskAssessment
+from zhiliang.credit.models import CreditRecord, Listing, RiskAssessment
 from zhiliang.lib.creditrules import (
     CLASSES,
     Kind,
@@ -206,8 +206,6 @@ def _records_sql(where: str) -> str:
 
 def _listed(ids: list[int] | None, today: dt.date) -> set[int]:
     """The enterprises (of these, or of all) on the 严重违法失信名单 today."""
-    from zhiliang.credit.models import Listing
-
     rows = Listing.objects.in_force(today)
     if ids is not None:
         rows = rows.filter(enterprise_id__in=ids)
