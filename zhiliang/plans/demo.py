@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhiliang.accounts.audit import audit_record
@@ -108,7 +108,13 @@ DEMO_REPORTS: list[tuple[str, str, list[tuple[str, str, str, str, dict[int, int]
 
 
 def demo_loaded() -> bool:
-    return AuditEntry.objects.filter(action=DEMO_ACTION).exists()
+    """Whether the demo data were loaded. Asked by every page (the banner), so in plain
+    SQL: through the ORM, building the query cost five times the database's answer."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {AuditEntry._meta.db_table} WHERE action = %s LIMIT 1", [DEMO_ACTION]
+        )
+        return cursor.fetchone() is not None
 
 
 def _user(username: str, org_key: str, role: str, passwords: dict[str, str]) -> Any:
