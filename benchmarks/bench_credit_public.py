@@ -28,9 +28,12 @@ What it does (one command, PostgreSQL only: the requirement is PostgreSQL's):
      codes nobody has (the page must say nothing was found);
 3. serves the app with gunicorn as in production (``ZHILIANG_PRODUCTION=true``,
    ``DEBUG`` off, static files collected, persistent database connections
-   ``DB_CONN_MAX_AGE=60``), 2 sync workers by default (one per core: the work is CPU-bound
-   and PostgreSQL shares the two cores; 3 or 5 sync workers and gthread workers, 1 × 8 or
-   2 × 4 threads, measured the same or worse, see README "Performance"), behind no proxy:
+   ``DB_CONN_MAX_AGE=60``), 4 sync workers by default (two per core: a sync worker also
+   waits, for PostgreSQL's answers and for the client to read the page and close, which
+   gunicorn 26 waits for before it takes the next request; once the page's Python was cut
+   down these waits were a third of a worker's time, and 4 workers answered 385–401
+   queries a second where 2 answered 273–358 and 3 368, see README "Performance"),
+   behind no proxy:
    the clients send ``X-Forwarded-Proto: https`` as the TLS-terminating proxy would;
 4. three runs against that server, each ``--warmup`` seconds untimed first; clients are
    processes using ``http.client``, a new connection per request (as a new visitor
@@ -89,6 +92,7 @@ from typing import Any
 from urllib.parse import quote
 
 import bench_credit as bc  # benchmarks/bench_credit.py: the GENERATED data and its loads
+import harness  # benchmarks/harness.py
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -110,7 +114,7 @@ NAME_RESULT = re.compile(r"<h2>(.*?) <small>")
 
 
 def log(msg: str) -> None:
-    bc.log(msg)
+    harness.log(msg)
 
 
 # --- the query mix (child process, Django set up) ----------------------------------------
@@ -314,7 +318,7 @@ def client(
                 errors.append(f"{query['kind']} {query['q']}: {wrong}")
         elif wrong:
             errors.append(f"(warm-up) {query['kind']} {query['q']}: {wrong}")
-    out.send({"latencies": latencies, "errors": errors})
+    out.send({"latencies": latencies, "errors": errors, "cpu": time.process_time(), "done": done})
     out.close()
 
 
@@ -358,10 +362,13 @@ def drive(
         procs.append(p)
     timed: list[tuple[str, float]] = []
     errors: list[str] = []
+    client_cpu, sent = 0.0, 0
     for here in pipes:
         got = here.recv()
         timed += got["latencies"]
         errors += got["errors"]
+        client_cpu += got["cpu"]
+        sent += got["done"]
     for p in procs:
         p.join()
     latencies = sorted(t for _kind, t in timed)
@@ -382,6 +389,8 @@ def drive(
         "mean": statistics.fmean(latencies),
         "p95_by_kind": {k: pct(sorted(v), 0.95) for k, v in sorted(by_kind.items())},
         "errors": errors,
+        # the clients' own CPU time per request (they share the cores with the server)
+        "client_cpu_ms": client_cpu / max(sent, 1) * 1000,
     }
 
 
@@ -438,7 +447,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def production_env(url: str, var_dir: Path) -> dict[str, str]:
-    env = bc.zl_env(url, var_dir)
+    env = harness.zl_env(url, var_dir)
     env.update(
         ZHILIANG_PRODUCTION="true",
         SECRET_KEY=secrets.token_urlsafe(50),
@@ -464,14 +473,14 @@ def child(mode: str, args: argparse.Namespace) -> None:
 
 def load(url: str, var: Path, args: argparse.Namespace) -> tuple[dict[str, str], str]:
     """Migrate, load the registry and the GENERATED rows; the environment and a summary."""
-    env = bc.zl_env(url, var)
+    env = harness.zl_env(url, var)
     n_ent, n_rec = (
         bc.scaled(bc.ENTERPRISES, args.rows_scale),
         bc.scaled(bc.RECORDS, args.rows_scale),
     )
     if args.reuse:
         start = time.perf_counter()
-        bc.zl(["migrate", "-v", "0", "--skip-checks"], env)
+        harness.zl(["migrate", "-v", "0", "--skip-checks"], env)
         log(f"reusing {url}: migrated in {time.perf_counter() - start:.1f} s")
         return env, f"{n_ent:,} enterprises, {n_rec:,} records (kept database)"
     bc.prepare_db(env)
@@ -494,7 +503,7 @@ def load(url: str, var: Path, args: argparse.Namespace) -> tuple[dict[str, str],
     start = time.perf_counter()
     import psycopg
 
-    with psycopg.connect(bc.pg_conninfo(url), autocommit=True) as con:
+    with psycopg.connect(harness.pg_conninfo(url), autocommit=True) as con:
         con.execute("VACUUM (ANALYZE) registry_enterprise, credit_creditrecord")
     log(f"  VACUUM (ANALYZE) {time.perf_counter() - start:.1f} s")
     meta = made["meta"]
@@ -519,7 +528,7 @@ def main() -> None:
         "--paced-seconds", type=float, default=60.0, help="timed seconds of the paced run"
     )
     parser.add_argument("--warmup", type=float, default=5.0, help="untimed seconds first")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=4, help="per gthread worker")
     parser.add_argument(
@@ -539,13 +548,13 @@ def main() -> None:
         parser.error("--rows-scale must be positive")
 
     work = Path(tempfile.mkdtemp(prefix="zhiliang-bench-public-"))
-    pg_server, started_pg = bc.pg_server_url()
+    pg_server, started_pg = harness.pg_server_url()
     server: subprocess.Popen[bytes] | None = None
     try:
         url = (
-            bc.with_db(pg_server, BENCH_PG_DB)
+            harness.with_db(pg_server, BENCH_PG_DB)
             if args.reuse
-            else bc.pg_fresh_database(pg_server, BENCH_PG_DB)
+            else harness.pg_fresh_database(pg_server, BENCH_PG_DB)
         )
         env, summary = load(url, work, args)
         log("query mix …")
@@ -564,7 +573,7 @@ def main() -> None:
         log(f"  {len(mix['queries'])} queries: {mix['counts']}")
 
         penv = production_env(url, work)
-        bc.zl(["collectstatic", "--noinput", "-v", "0"], penv)
+        harness.zl(["collectstatic", "--noinput", "-v", "0"], penv)
         port = free_port()
         what = f"{args.workers} {args.worker_class} workers" + (
             f" × {args.threads} threads" if args.worker_class == "gthread" else ""
@@ -590,13 +599,14 @@ def main() -> None:
             )
             log(
                 f"  p50 {runs[name]['p50'] * 1000:.1f} ms, p95 {runs[name]['p95'] * 1000:.1f} ms,"
-                f" {runs[name]['throughput']:.0f} req/s"
+                f" {runs[name]['throughput']:.0f} req/s;"
+                f" the clients' CPU {runs[name]['client_cpu_ms']:.2f} ms a request"
             )
     finally:
         if server is not None:
             stop(server)
         if not args.keep:
-            bc.pg_fresh_database(pg_server, BENCH_PG_DB, drop_only=True)
+            harness.pg_fresh_database(pg_server, BENCH_PG_DB, drop_only=True)
         if started_pg:
             subprocess.run(["bash", str(ROOT / "scripts" / "pg.sh"), "stop"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
@@ -620,7 +630,8 @@ def main() -> None:
         return (
             f"p50 {run['p50'] * 1000:.1f} ms, p95 {run['p95'] * 1000:.1f} ms, "
             f"p99 {run['p99'] * 1000:.1f} ms; {run['throughput']:.0f} req/s, "
-            f"{run['requests']:,} requests, {len(run['errors'])} errors"
+            f"{run['requests']:,} requests, {len(run['errors'])} errors; "
+            f"clients' CPU {run['client_cpu_ms']:.2f} ms a request"
         )
 
     print("| measure | figure | limit | verdict |")
