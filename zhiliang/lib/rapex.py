@@ -83,7 +83,7 @@ class RiskMatrix:
 def _row(above: Fraction, label: str, risks: str) -> Band:
     levels = tuple(Risk(letter) for letter in risks.split())
     assert len(levels) == 4
-    return Band(above, label, levels)  # type: ignore[arg-type]
+    return Band(above, label, levels)
 
 
 #: Table 4 of the RAPEX guidelines (2010/15/EU, carried into 2019/417), DOMAIN.md §5.
