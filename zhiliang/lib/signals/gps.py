@@ -304,7 +304,7 @@ def gamma_mixture_quantile(
     return _halley_log(probability, q, s1, r1, s2, r2)
 
 
-#: Halley steps at most; bisection alone would need about 60 for double precision.
+#: Steps at most (bisection alone would need about 60 for double precision).
 _MAX_STEPS = 100
 #: Stop when the step in ln x is below this (x then to about 1e−13 relative).
 _STEP_TOLERANCE = 1e-13
@@ -348,10 +348,13 @@ def _halley_log(
         below = g < 0
         low[active] = np.where(below, ua, low[active])
         high[active] = np.where(below, high[active], ua)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = -2 * g * density / (2 * density**2 - g * slope)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             newton = -g / density
-            step = np.where(np.isfinite(step) & (step * newton > 0), step, newton)
+            # Halley = Newton / (1 + c), c = Newton · G''/(2G'). Far out in a tail c is
+            # large and Halley's step shrinks to ~2/shape: creeping. Take it only near
+            # the root, where it converges cubically; Newton (clipped below) elsewhere.
+            c = newton * slope / (2 * density)
+            step = np.where(np.abs(c) <= 0.5, newton / (1 + c), newton)
         lo, hi = low[active], high[active]
         bracketed = np.isfinite(lo) & np.isfinite(hi)
         step = np.where(bracketed, step, np.clip(step, -_MAX_LOG_STEP, _MAX_LOG_STEP))
