@@ -196,7 +196,7 @@ def mgps(table: np.ndarray) -> bool:
         f"    {fit.points:,} distinct (a, E); prior ({prior}); on bounds: "
         f"{', '.join(fit.at_bounds) or 'none'}\n"
         f"    −ln L {fit.neg_log_likelihood:,.4f} vs vigipy's {VIGIPY_GPS_NEG_LOG_LIKELIHOOD:,.4f}"
-        f"{'  WORSE' if worse else ''}; L-BFGS-B "
+        f"{'  WORSE' if worse else ''}; "
         f"{'converged' if fit.converged else 'NOT CONVERGED'} after {fit.iterations} "
         f"iterations, {fit.evaluations} evaluations: {fit.message}"
     )

@@ -323,7 +323,7 @@ def mgps_summary(mgps: GpsPosterior | None) -> str:
     bounds = f"; on bounds: {', '.join(fit.at_bounds)}" if fit.at_bounds else ""
     return (
         f"MGPS prior fitted by maximum likelihood on {fit.cells} pairs: {prior}; "
-        f"-lnL {fit.neg_log_likelihood:.6f}; L-BFGS-B {status} after {fit.iterations} "
+        f"-lnL {fit.neg_log_likelihood:.6f}; {status} after {fit.iterations} "
         f"iterations ({fit.message}){bounds}; EB05 {mgps.quantile_method}"
     )
 
