@@ -33,7 +33,7 @@ Where this module differs, and why:
   likelihood has more than one local optimum (from DuMouchel's prior L-BFGS-B ends on the
   benchmark table in a spike α₁ → 0, 56 units of −ln L worse), so it first searches from
   DuMouchel's prior and
-  :data:`FIT_STARTS` on points merged to within 2 % in E (openEBGM's ``squashData`` idea:
+  :data:`FIT_STARTS` on points merged to within 5 % in E (openEBGM's ``squashData`` idea:
   approximate, used only to pick the start), then fits the best start on the exact
   points; the prior, −ln L and optimiser status in :class:`GpsPriorFit` are that exact
   fit's. It reaches a lower −ln L than vigipy on the shared reference table (by 1e−9: the
@@ -441,7 +441,7 @@ FIT_STARTS: tuple[GpsPrior, ...] = (
 #: Above this many distinct (a, E) points the starts are searched on merged points first.
 _SEARCH_POINTS = 5_000
 #: Points with the same a whose ln E fall in one bin this wide are merged for the search.
-_SEARCH_BIN = 0.02
+_SEARCH_BIN = 0.05
 #: L-BFGS-B's relative-decrease and projected-gradient tolerances (its defaults, 2.2e−9
 #: and 1e−5, stop 40–60 units of −ln L short on the benchmark table). TNC's defaults
 #: (x to √ε, projected gradient) need no change.
@@ -692,7 +692,7 @@ def gps_fit_prior(
     A bounded quasi-/truncated-Newton minimiser with the analytic gradient of
     :func:`gps_neg_log_likelihood` on the exactly squashed pairs (module notes), within
     ``bounds`` (vigipy's). It searches from ``initial`` (DuMouchel's prior, vigipy's only
-    start) and from each of ``starts``, on points merged to within 2 % in E when there are
+    start) and from each of ``starts``, on points merged to within 5 % in E when there are
     more than 5,000 distinct (a, E) points, then refines the best of those on the exact
     points; the result is a local optimum of the exact likelihood. Pairs with a < N*
     (``truncate_at``, default 1: the empty pairs) are left out; pass every pair with a
