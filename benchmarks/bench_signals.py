@@ -198,7 +198,8 @@ def mgps(table: np.ndarray) -> bool:
         f"    −ln L {fit.neg_log_likelihood:,.4f} vs vigipy's {VIGIPY_GPS_NEG_LOG_LIKELIHOOD:,.4f}"
         f"{'  WORSE' if worse else ''}; "
         f"{'converged' if fit.converged else 'NOT CONVERGED'} after {fit.iterations} "
-        f"iterations, {fit.evaluations} evaluations: {fit.message}"
+        f"iterations, {fit.evaluations} evaluations: {fit.message}; scaled projected "
+        f"gradient {fit.gradient:.2g}"
     )
     return failed
 

@@ -126,8 +126,13 @@ class GpsPriorFit:
     a ln E terms, so it equals vigipy's ``truncated_likelihood``); ``cells`` pairs entered
     it, as ``points`` distinct (a, E) points; ``at_bounds`` names the parameters that ended
     on a bound (vigipy's fits often put α₁ at 20 or β₂ at 10). ``converged``, ``message``,
-    ``iterations`` and ``evaluations`` are the minimiser's on the exact points (the search
-    on merged points before it is not counted).
+    ``iterations``, ``evaluations`` and ``message`` are the minimiser's on the exact points
+    (the search on merged points before it is not counted). ``gradient`` is the first-order
+    check of the result: the largest |∂(−ln L)/∂θᵢ| × (θᵢ's range within the bounds) over
+    the directions the bounds leave open — what −ln L would fall, to first order, by moving
+    one parameter across its whole range. ``converged`` is true when the minimiser says it
+    converged, or when it stopped otherwise (typically TNC's "Linear search failed" once
+    no step lowers −ln L in floating point) with ``gradient`` ≤ 1e−6·max(1, −ln L).
     """
 
     prior: GpsPrior
@@ -136,6 +141,7 @@ class GpsPriorFit:
     iterations: int
     evaluations: int
     message: str
+    gradient: float
     cells: int
     points: int
     at_bounds: tuple[str, ...]
@@ -447,6 +453,9 @@ _SEARCH_BIN = 0.05
 #: (x to √ε, projected gradient) need no change.
 _FTOL, _GTOL = 1e-13, 1e-8
 FitMethod = Literal["TNC", "L-BFGS-B"]
+#: A fit whose minimiser stopped without claiming convergence still counts as converged
+#: when its scaled projected gradient is at most this times max(1, −ln L).
+_STATIONARY = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -710,8 +719,9 @@ def gps_fit_prior(
         The prior, its −log-likelihood, and the status of the exact stage: ``converged``
         is the minimiser's ``success`` (TNC: a local minimum, or −ln L or the prior stopped
         changing; L-BFGS-B: the relative decrease of −ln L fell below 1e−13 or the
-        projected gradient below 1e−8), ``message`` its reason, ``iterations`` and
-        ``evaluations`` its counts (at most ``max_evaluations``).
+        projected gradient below 1e−8) or, failing that, the first-order check
+        (:class:`GpsPriorFit`); ``message`` its reason, ``iterations`` and ``evaluations``
+        its counts (at most ``max_evaluations``).
 
     Raises
     ------
@@ -757,13 +767,22 @@ def gps_fit_prior(
         results = [minimise(data, np.asarray(s, dtype=np.float64)) for s in (first, *others)]
         result = min(results, key=lambda r: float(r.fun))
     x = np.clip(result.x, low, high)
+    value, gradient = data.value_and_gradient(x)
+    # Only the directions the bounds leave open: into the box at a bound.
+    open_ = np.where(
+        x <= low,
+        np.minimum(gradient, 0.0),
+        np.where(x >= high, np.maximum(gradient, 0.0), gradient),
+    )
+    first_order = float(np.max(np.abs(open_) * (high - low)))
     return GpsPriorFit(
         prior=GpsPrior(*(float(v) for v in x)),
-        neg_log_likelihood=float(result.fun),
-        converged=bool(result.success),
+        neg_log_likelihood=value,
+        converged=bool(result.success) or first_order <= _STATIONARY * max(1.0, abs(value)),
         iterations=int(result.nit),
         evaluations=int(result.nfev),
         message=str(result.message),
+        gradient=first_order,
         cells=data.cells,
         points=int(data.a.size),
         at_bounds=tuple(

@@ -324,7 +324,8 @@ def mgps_summary(mgps: GpsPosterior | None) -> str:
     return (
         f"MGPS prior fitted by maximum likelihood on {fit.cells} pairs: {prior}; "
         f"-lnL {fit.neg_log_likelihood:.6f}; {status} after {fit.iterations} "
-        f"iterations ({fit.message}){bounds}; EB05 {mgps.quantile_method}"
+        f"iterations ({fit.message}; scaled projected gradient {fit.gradient:.2g}){bounds}; "
+        f"EB05 {mgps.quantile_method}"
     )
 
 

@@ -122,6 +122,8 @@ def test_the_likelihood_is_vigipys_and_the_fit_is_at_least_as_good(method):
     assert fit.neg_log_likelihood == pytest.approx(
         gps_neg_log_likelihood(fit.prior, cells.a, cells.expected), rel=1e-14
     )
+    # stationary: no open direction lowers −ln L by more than 1e−6·|ln L| across its range
+    assert fit.gradient <= 1e-6 * fit.neg_log_likelihood
     # the same optimum, α₁ on its bound as in vigipy's
     assert fit.at_bounds == ("alpha1",)
     np.testing.assert_allclose(fit.prior, VIGIPY_FITTED, rtol=1e-4)
@@ -260,6 +262,14 @@ def test_the_fit_recovers_a_planted_prior():
     assert fit.points > 5_000 and fit.converged, fit.message
     assert fit.neg_log_likelihood <= gps_neg_log_likelihood(truth, a, e)
     np.testing.assert_allclose(fit.prior, truth, rtol=0.25)
+
+
+def test_a_fit_stopped_early_says_it_did_not_converge():
+    cells, _ = reference_cells()
+    stopped = gps_fit_prior(cells.a, cells.expected, max_evaluations=3)
+    assert not stopped.converged and stopped.evaluations <= 3 + 1
+    assert stopped.gradient > 1e-6 * stopped.neg_log_likelihood
+    assert stopped.message  # the minimiser's own reason, e.g. TNC's "Max. number of …"
 
 
 def test_bad_input_is_refused():
