@@ -17,7 +17,7 @@ from zhiliang.lib.signals import (
     gps_posterior,
     two_by_two,
 )
-from zhiliang.lib.signals.gps import FIT_STARTS, _Squashed
+from zhiliang.lib.signals.gps_prior import FIT_STARTS, _Squashed
 from zhiliang.lib.tests.signals_data import RELATIVE, needs_reference, relative_error, rows
 from zhiliang.lib.tests.test_signals_disproportionality import pair_index, product_hazard_table
 
