@@ -8,7 +8,7 @@ names → functions and their parameters (what ``zhiliang signals detect`` and
   (expected, upperbound, statistic, p_value, alarm, decided);
 * :data:`PAIR_STATISTICS` — product × hazard 2×2 tables (:func:`two_by_two`) → one
   value per pair; :func:`disproportionality` computes PRR, ROR, χ² and the BCPNN IC
-  in one pass.
+  in one pass, :func:`gps` DuMouchel's MGPS (EBGM, EB05, EB95) with its prior fit.
 
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
@@ -52,9 +52,22 @@ from zhiliang.lib.signals.farrington import (
     FarringtonDetection,
     farrington,
 )
+from zhiliang.lib.signals.gps import (
+    DUMOUCHEL_1999,
+    VIGIPY_BOUNDS,
+    GpsPosterior,
+    GpsPrior,
+    GpsPriorFit,
+    gamma_mixture_quantile,
+    gps,
+    gps_fit_prior,
+    gps_neg_log_likelihood,
+    gps_posterior,
+)
 
 __all__ = [
     "DETECTORS",
+    "DUMOUCHEL_1999",
     "FARRINGTON_1996",
     "NOUFAILY_2013",
     "PAIR_STATISTICS",
@@ -62,10 +75,14 @@ __all__ = [
     "Detection",
     "Disproportionality",
     "FarringtonDetection",
+    "GpsPosterior",
+    "GpsPrior",
+    "GpsPriorFit",
     "InformationComponent",
     "Method",
     "Ratio",
     "TwoByTwo",
+    "VIGIPY_BOUNDS",
     "bcpnn",
     "chi2_yates",
     "cusum",
@@ -79,6 +96,11 @@ __all__ = [
     "ewma",
     "ewma_pynssp",
     "farrington",
+    "gamma_mixture_quantile",
+    "gps",
+    "gps_fit_prior",
+    "gps_neg_log_likelihood",
+    "gps_posterior",
     "ic_shrinkage",
     "lbe_fdr",
     "nssp_alert",
@@ -154,6 +176,7 @@ PAIR_STATISTICS: Mapping[str, Method] = _registry(
     Method("chi2-yates", chi2_yates, "Evans et al. 2001; scipy chi2_contingency"),
     Method("bcpnn", bcpnn, "vigipy 3.5.1 bcpnn(MC=False), R PhViD"),
     Method("ic-shrinkage", ic_shrinkage, "Norén et al. 2013 (UMC shrinkage IC)"),
+    Method("gps", gps, "vigipy 3.5.1 gps (DuMouchel 1999 MGPS); exact EB05/EB95 by default"),
 )
 
 

@@ -90,7 +90,8 @@ class TwoByTwo:
     """The 2×2 tables of the pairs scored, one entry per pair.
 
     ``product`` and ``event`` index the rows and columns of the count table; ``a`` …
-    ``d`` are the raw cells (no correction), ``total`` N.
+    ``d`` are the raw cells (no correction), ``total`` N; ``min_count`` the fewest
+    reports a pair kept has (pairs with fewer are not here).
     """
 
     product: IntArray
@@ -100,6 +101,7 @@ class TwoByTwo:
     c: FloatArray
     d: FloatArray
     total: float
+    min_count: int = 1
 
     @property
     def product_total(self) -> FloatArray:
@@ -213,7 +215,9 @@ def two_by_two(
     d = n - a - b - c
     if (b < 0).any() or (c < 0).any() or (d < 0).any():
         raise ValueError("the totals are smaller than the table's counts")
-    return TwoByTwo(product=product, event=event, a=a, b=b, c=c, d=d, total=n)
+    return TwoByTwo(
+        product=product, event=event, a=a, b=b, c=c, d=d, total=n, min_count=int(min_count)
+    )
 
 
 # --- PRR, ROR ------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ Two inputs, UTF-8 CSV with a header row (other columns are ignored):
 * weekly counts ``series_id,date,count`` — one row per series and week, dates
   ``YYYY-MM-DD`` seven days apart within a series, counts whole numbers ≥ 0. Series
   need not share weeks: those on the same weeks are run together (:class:`WeeklyTable`);
-* pair counts ``product,event,count`` — one row per product × event pair.
+* pair counts ``product,event,count`` — one row per product × event pair; scored with
+  PRR, ROR, χ², the BCPNN IC and MGPS (:func:`pair_mgps`, the prior fitted on the table
+  unless given).
 
 Every problem is an :class:`InputError` whose text is one line naming the file line
 (the physical line where the CSV record starts), so a command can print it as is.
@@ -27,7 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from zhiliang.lib.signals import DETECTORS, Detection, detect, disproportionality, two_by_two
+from zhiliang.lib.signals import (
+    DETECTORS,
+    Detection,
+    GpsPosterior,
+    Method,
+    detect,
+    disproportionality,
+    gps,
+    two_by_two,
+)
 from zhiliang.lib.signals.detection import FloatArray
 
 __all__ = [
@@ -41,6 +52,8 @@ __all__ = [
     "WeeklyTable",
     "detection_rows",
     "disproportionality_rows",
+    "mgps_summary",
+    "pair_mgps",
     "parse_parameters",
     "read_pair_counts",
     "read_weekly_counts",
@@ -163,13 +176,16 @@ def read_weekly_counts(lines: Iterable[str]) -> WeeklyTable:
     return WeeklyTable(panels=tuple(panels), rows=tuple(rows))
 
 
-def parse_parameters(method: str, assignments: Sequence[str]) -> dict[str, Any]:
-    """``NAME=VALUE`` texts as the keyword arguments of the detector ``method``, each
-    converted to the type its signature declares (numbers, true/false, one of a
-    method's named choices, ``5,4`` for a pair, ``none``)."""
-    if method not in DETECTORS:
-        raise InputError(f"unknown method {method!r}; known: {', '.join(DETECTORS)}")
-    entry = DETECTORS[method]
+def parse_parameters(
+    method: str, assignments: Sequence[str], *, registry: Mapping[str, Method] = DETECTORS
+) -> dict[str, Any]:
+    """``NAME=VALUE`` texts as the keyword arguments of ``method`` (a detector, or a
+    method of another ``registry`` such as :data:`PAIR_STATISTICS`), each converted to
+    the type its signature declares (numbers, true/false, one of a method's named
+    choices, ``5,4`` for a pair or a named tuple such as MGPS's prior, ``none``)."""
+    if method not in registry:
+        raise InputError(f"unknown method {method!r}; known: {', '.join(registry)}")
+    entry = registry[method]
     hints = typing.get_type_hints(entry.function)
     accepted = [p for p in entry.parameters if p not in FROM_FILE]
     parameters: dict[str, Any] = {}
@@ -279,12 +295,53 @@ def read_pair_counts(lines: Iterable[str]) -> PairTable:
     )
 
 
-def disproportionality_rows(table: PairTable) -> Iterator[list[str]]:
+def pair_mgps(table: PairTable, parameters: Mapping[str, Any]) -> GpsPosterior | None:
+    """MGPS (:func:`~zhiliang.lib.signals.gps`) of every pair with a report, with the
+    ``parameters`` of :func:`parse_parameters` (``registry=PAIR_STATISTICS``, method
+    ``gps``); by default the prior is fitted on those pairs, as vigipy does. None when no
+    pair has a report."""
+    cells = two_by_two(table.counts, min_count=1)
+    if cells.a.size == 0:
+        return None
+    try:
+        return gps(cells, **parameters)
+    except ValueError as exc:
+        raise InputError(f"gps: {exc}") from None
+
+
+def mgps_summary(mgps: GpsPosterior | None) -> str:
+    """One line on the MGPS prior used: given, or fitted and how the fit ended."""
+    if mgps is None:
+        return "MGPS: no pair has a report; ebgm and eb05 are empty"
+    prior = ", ".join(
+        f"{name}={value:.6g}" for name, value in zip(mgps.prior._fields, mgps.prior, strict=True)
+    )
+    fit = mgps.fit
+    if fit is None:
+        return f"MGPS prior given: {prior}; EB05 {mgps.quantile_method}"
+    status = "converged" if fit.converged else "NOT converged"
+    bounds = f"; on bounds: {', '.join(fit.at_bounds)}" if fit.at_bounds else ""
+    return (
+        f"MGPS prior fitted by maximum likelihood on {fit.cells} pairs: {prior}; "
+        f"-lnL {fit.neg_log_likelihood:.6f}; {status} after {fit.iterations} "
+        f"iterations ({fit.message}; scaled projected gradient {fit.gradient:.2g}){bounds}; "
+        f"EB05 {mgps.quantile_method}"
+    )
+
+
+def disproportionality_rows(
+    table: PairTable, mgps: GpsPosterior | None = None
+) -> Iterator[list[str]]:
     """The header and one row per input pair: its 2×2 table, E, PRR and ROR with 95 %
-    intervals, χ² with Yates's correction and the BCPNN IC/IC025 (vigipy's closed form).
-    Pairs without reports get their table and E only (vigipy scores none of them);
-    EBGM/EB05 stay empty until MGPS is implemented."""
+    intervals, χ² with Yates's correction, the BCPNN IC/IC025 (vigipy's closed form) and
+    MGPS's EBGM and EB05 (``mgps`` from :func:`pair_mgps`; by default its defaults: the
+    prior fitted on the table, exact EB05). Pairs without reports get their table and E
+    only (vigipy scores none of them)."""
     scored = disproportionality(two_by_two(table.counts, min_count=1))
+    if mgps is None:
+        mgps = pair_mgps(table, {})
+    if mgps is not None and len(mgps.ebgm) != len(scored.cells.a):
+        raise ValueError("mgps must score the table's pairs with a report (pair_mgps)")
     index = {
         (int(p), int(e)): k
         for k, (p, e) in enumerate(zip(scored.cells.product, scored.cells.event, strict=True))
@@ -300,7 +357,7 @@ def disproportionality_rows(table: PairTable) -> Iterator[list[str]]:
         cells = (a, b, c, total - a - b - c)
         expected = rows_total[p] * columns_total[e] / total if total else math.nan
         if k is None:
-            statistics = [math.nan] * 9
+            statistics = [math.nan] * 11
         else:
             statistics = [
                 scored.prr.ratio[k],
@@ -312,6 +369,8 @@ def disproportionality_rows(table: PairTable) -> Iterator[list[str]]:
                 scored.chi2_yates[k],
                 scored.ic.ic[k],
                 scored.ic.ic025[k],
+                mgps.ebgm[k] if mgps is not None else math.nan,
+                mgps.eb05[k] if mgps is not None else math.nan,
             ]
         yield [
             table.products[p],
@@ -319,8 +378,6 @@ def disproportionality_rows(table: PairTable) -> Iterator[list[str]]:
             *(str(int(v)) for v in cells),
             _number(expected),
             *(_number(v) for v in statistics),
-            "",
-            "",
         ]
 
 
@@ -429,6 +486,17 @@ def _convert(text: str, hint: Any) -> Any:
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ValueError("must be a whole number")
         return int(text)
+    if isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields"):
+        # a named tuple (MGPS's GpsPrior): its fields in order, separated by commas
+        fields = typing.get_type_hints(hint)
+        parts = [part.strip() for part in text.split(",")]
+        if len(parts) != len(fields):
+            raise ValueError(
+                f"must be {len(fields)} values separated by commas ({', '.join(fields)})"
+            )
+        return hint(
+            *(_convert(part, kind) for part, kind in zip(parts, fields.values(), strict=True))
+        )
     if origin is tuple:
         kinds = typing.get_args(hint)
         parts = [part.strip() for part in text.split(",")]

@@ -6,13 +6,23 @@ import io
 import numpy as np
 import pytest
 
-from zhiliang.lib.signals import detect, disproportionality, two_by_two
+from zhiliang.lib.signals import (
+    DUMOUCHEL_1999,
+    PAIR_STATISTICS,
+    GpsPrior,
+    detect,
+    disproportionality,
+    gps,
+    two_by_two,
+)
 from zhiliang.lib.signals.io import (
     DETECTION_COLUMNS,
     InputError,
     detect_table,
     detection_rows,
     disproportionality_rows,
+    mgps_summary,
+    pair_mgps,
     parse_parameters,
     read_pair_counts,
     read_weekly_counts,
@@ -147,6 +157,25 @@ def test_parameters_are_converted_as_the_signatures_declare():
     }
 
 
+def test_mgps_parameters_are_read_against_the_gps_signature():
+    got = parse_parameters(
+        "gps",
+        ["prior=0.2041, 0.05816,1.415,1.838,0.0969", "quantile_method=vigipy", "truncate_at=2"],
+        registry=PAIR_STATISTICS,
+    )
+    assert got == {"prior": DUMOUCHEL_1999, "quantile_method": "vigipy", "truncate_at": 2}
+    assert isinstance(got["prior"], GpsPrior)
+    assert parse_parameters("gps", ["prior=none"], registry=PAIR_STATISTICS) == {"prior": None}
+    with pytest.raises(InputError) as caught:
+        parse_parameters("gps", ["prior=1,2,3"], registry=PAIR_STATISTICS)
+    assert str(caught.value) == (
+        "--param prior=1,2,3: must be 5 values separated by commas "
+        "(alpha1, beta1, alpha2, beta2, weight)"
+    )
+    with pytest.raises(InputError, match="gps has no parameter 'alpha'"):
+        parse_parameters("gps", ["alpha=1"], registry=PAIR_STATISTICS)
+
+
 @pytest.mark.parametrize(
     ("method", "assignment", "message"),
     [
@@ -221,10 +250,37 @@ def test_pair_counts_give_every_pair_its_table_and_scores():
     assert float(heater_burn[6]) == pytest.approx(40 * 43 / 52)
     assert float(heater_burn[7]) == scored.prr.ratio[0]
     assert float(heater_burn[15]) == scored.ic.ic025[0]
-    assert heater_burn[16:] == ["", ""]
+    mgps = gps(scored.cells)  # by default the prior is fitted on the pairs with a report
+    assert mgps.fit is not None
+    assert [float(v) for v in heater_burn[16:]] == [mgps.ebgm[0], mgps.eb05[0]]
     heater_fire = rows[2]  # no reports: its table and E only
     assert heater_fire[:6] == ["heater", "fire", "0", "40", "9", "3"]
     assert heater_fire[6] != "" and heater_fire[7:] == [""] * 11
+
+
+def test_mgps_with_a_given_prior_and_its_summary_line():
+    table = read_pair_counts(lines("product,event,count\nheater,burn,40\ntoy,burn,3\ntoy,fire,9\n"))
+    given = pair_mgps(table, {"prior": DUMOUCHEL_1999})
+    assert given is not None and given.fit is None
+    want = gps(two_by_two(table.counts, min_count=1), prior=DUMOUCHEL_1999)
+    rows = list(disproportionality_rows(table, given))
+    assert [float(v) for v in rows[1][16:]] == [want.ebgm[0], want.eb05[0]]
+    assert mgps_summary(given) == (
+        "MGPS prior given: alpha1=0.2041, beta1=0.05816, alpha2=1.415, beta2=1.838, "
+        "weight=0.0969; EB05 exact"
+    )
+    fitted = pair_mgps(table, {})
+    assert fitted is not None and fitted.fit is not None
+    assert mgps_summary(fitted).startswith("MGPS prior fitted by maximum likelihood on 3 pairs")
+    with pytest.raises(InputError, match="^gps: the prior's weight P must lie in"):
+        pair_mgps(table, {"prior": (1, 1, 1, 1, 2)})
+
+
+def test_a_table_without_reports_has_no_mgps():
+    table = read_pair_counts(lines("product,event,count\nheater,burn,0\n"))
+    assert pair_mgps(table, {}) is None
+    assert mgps_summary(None) == "MGPS: no pair has a report; ebgm and eb05 are empty"
+    assert list(disproportionality_rows(table))[1][16:] == ["", ""]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """``zhiliang signals detect --method M [--param NAME=VALUE …] FILE`` and
-``zhiliang signals disproportionality FILE``: CSV in, CSV on standard output.
+``zhiliang signals disproportionality [--param NAME=VALUE …] FILE``: CSV in, CSV on
+standard output (``disproportionality`` adds one line on standard error naming the MGPS
+prior it used and, when it fitted it, how the fit ended).
 
 The work is in :mod:`zhiliang.lib.signals.io`; a bad file, method or parameter ends the
 command with exit status 2 and one line naming the problem (and the file line).
@@ -17,7 +19,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zhiliang.lib.signals import DETECTORS, REQUIRED
+from zhiliang.lib.signals import DETECTORS, PAIR_STATISTICS, REQUIRED, Method
 from zhiliang.lib.signals.io import (
     DETECTION_COLUMNS,
     DISPROPORTIONALITY_COLUMNS,
@@ -28,6 +30,8 @@ from zhiliang.lib.signals.io import (
     detect_table,
     detection_rows,
     disproportionality_rows,
+    mgps_summary,
+    pair_mgps,
     parse_parameters,
     read_pair_counts,
     read_weekly_counts,
@@ -39,17 +43,24 @@ BAD_INPUT = 2
 _BATCH = 10_000
 
 
+#: The pair method whose parameters ``disproportionality --param`` sets.
+MGPS = "gps"
+
+
 def _methods_help() -> str:
     lines = []
     for name, method in DETECTORS.items():
-        parameters = ", ".join(
-            name if default is REQUIRED else f"{name}={_default(default)}"
-            for name, default in method.parameters.items()
-            if name not in FROM_FILE
-        )
         summary = re.sub(r":\w+:`~?([^`]*)`", r"\1", method.summary).replace("``", "")
-        lines.append(f"  {name}: {summary} [{method.reference}]\n    {parameters}")
+        lines.append(f"  {name}: {summary} [{method.reference}]\n    {_parameters_help(method)}")
     return "\n".join(lines)
+
+
+def _parameters_help(method: Method) -> str:
+    return ", ".join(
+        name if default is REQUIRED else f"{name}={_default(default)}"
+        for name, default in method.parameters.items()
+        if name not in FROM_FILE
+    )
 
 
 def _default(value: Any) -> str:
@@ -97,11 +108,25 @@ class Command(BaseCommand):
                 "2×2 table, the expected count E, PRR and ROR with Wald 95 % intervals "
                 "(Haldane–Anscombe +0.5 on a table with an empty cell), χ² with Yates's "
                 "correction and the BCPNN IC with IC025 (vigipy 3.5.1 / PhViD closed form). "
-                "Margins and N are sums of the pair counts (vigipy's convention). A pair with "
-                "no reports gets its table and E only. ebgm and eb05 are empty: MGPS "
-                "(DuMouchel's gamma-Poisson shrinker) is not implemented yet."
+                "Margins and N are sums of the pair counts (vigipy's convention). ebgm and "
+                "eb05 are MGPS's (DuMouchel's gamma-Poisson shrinker, vigipy 3.5.1 gps): "
+                "the prior is fitted by maximum likelihood on the pairs with a report unless "
+                "given with --param prior=alpha1,beta1,alpha2,beta2,weight (e.g. DuMouchel's "
+                "0.2041,0.05816,1.415,1.838,0.0969); eb05 is the exact 5 % posterior quantile, "
+                "or vigipy's bisection with --param quantile_method=vigipy. The prior used "
+                "(and the fit's status) is printed on standard error. A pair with no reports "
+                "gets its table and E only.\n\n"
+                f"MGPS parameters (defaults; prior=none: fitted):\n  "
+                f"{_parameters_help(PAIR_STATISTICS[MGPS])}"
             ),
             formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        pairs.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="an MGPS parameter, e.g. --param prior=0.2041,0.05816,1.415,1.838,0.0969",
         )
         pairs.add_argument("file")
 
@@ -115,8 +140,13 @@ class Command(BaseCommand):
                     table = read_weekly_counts(handle)
                 rows = detection_rows(table, detect_table(table, method, parameters))
             else:
+                parameters = parse_parameters(MGPS, options["param"], registry=PAIR_STATISTICS)
                 with path.open(encoding="utf-8-sig", newline="") as handle:
-                    rows = disproportionality_rows(read_pair_counts(handle))
+                    pairs = read_pair_counts(handle)
+                mgps = pair_mgps(pairs, parameters)
+                rows = disproportionality_rows(pairs, mgps)
+                # a note, not an error: without the error colour Django gives stderr
+                self.stderr.write(mgps_summary(mgps), style_func=lambda text: text)
             self._write(rows)
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}", returncode=BAD_INPUT) from None
