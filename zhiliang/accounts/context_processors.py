@@ -27,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             links.append((_("企业"), reverse("registry:enterprise_list")))
             links.append((_("监督抽查"), reverse("inspections:sample_list")))
             links.append((_("质量信用"), reverse("credit:listing_list")))
+        if has_role(user, OFFICE | {"department_officer"}):
+            links.append((_("预警信号"), reverse("signals:inbox")))
         if has_role(user, OFFICE):
             links += [
                 (_("待审核"), reverse("plans:review_queue")),

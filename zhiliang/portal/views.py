@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from zhiliang.credit.selectors import NAME_CANDIDATES, PublicAnswer, public_cred
 from zhiliang.portal.ratelimit import allow
 from zhiliang.portal.selectors import published_departments, published_duties
 from zhiliang.registry.models import Organisation
+from zhiliang.signals.selectors import published_warnings
 
 #: Public credit queries a client may make per minute.
 CREDIT_QUERIES_PER_MINUTE = 30
@@ -52,3 +54,19 @@ def credit_search(request: HttpRequest) -> HttpResponse:
             "measures": MEASURES.values(),
         },
     )
+
+
+def warning_list(request: HttpRequest) -> HttpResponse:
+    """Published consumer warnings (购物消费警示), newest first; nothing unpublished."""
+    page = Paginator(published_warnings(), 20).get_page(request.GET.get("page"))
+    return render(request, "portal/warning_list.html", {"page": page})
+
+
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    warning = get_object_or_404(published_warnings(), pk=pk)
+    return render(request, "portal/warning_detail.html", {"warning": warning})
+
+
+def warning_photo(request: HttpRequest, pk: int) -> FileResponse:
+    warning = get_object_or_404(published_warnings().exclude(photo=""), pk=pk)
+    return FileResponse(warning.photo.open("rb"))
