@@ -21,7 +21,6 @@ from zhiliang.accounts.access import OFFICE, has_role
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import Role
 from zhiliang.lib import rapex
-from zhiliang.lib.signals import DETECTORS, detect
 from zhiliang.registry.models import Division, Organisation
 from zhiliang.signals.models import (
     CaseAction,
@@ -81,6 +80,10 @@ def run_detection(
     column the week of ``first_week``) and store the alarms of the last ``recent`` weeks
     as signals. A signal already stored for the same method, series and week is kept as
     it is (and its triage with it), so a run can be repeated safely (cron)."""
+    # Imported here: the detectors bring SciPy, about 120 MB and half a second to every
+    # process that loads the URLs (each web worker, every management command).
+    from zhiliang.lib.signals import DETECTORS, detect
+
     if method not in DETECTORS:
         raise ValidationError(_(ERR_UNKNOWN_METHOD) % {"method": method})
     matrix = np.asarray(counts, dtype=float)
@@ -160,6 +163,8 @@ def run_detection(
 def reproduce(signal: Signal) -> dict[str, float | bool | None]:
     """The signal's week computed again from what it stores: the same method and
     parameters on the series' counts up to the week."""
+    from zhiliang.lib.signals import detect  # see run_detection
+
     counts = np.array([np.nan if c is None else c for c in signal.counts], dtype=float)
     result = detect(signal.method, counts[np.newaxis, :], **signal.params)
 
