@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from zhiliang.signals.models import (
     SafetyAssessment,
     Signal,
 )
+from zhiliang.signals.selectors import Series
 
 #: who works the inbox and cases: the quality office and the city's departments
 SIGNAL_WORKERS = OFFICE | {Role.DEPARTMENT_OFFICER}
@@ -55,15 +55,6 @@ def _require_worker(actor: Any) -> None:
 
 
 # --- detection runs ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Series:
-    """One weekly series: its key and what it counts."""
-
-    key: str
-    category: str = ""
-    district: str = ""
 
 
 def run_detection(
