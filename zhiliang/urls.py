@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/", include("zhiliang.plans.urls")),
     path("inspections/", include("zhiliang.inspections.urls")),
     path("credit/", include("zhiliang.credit.urls")),
+    path("surveillance/", include("zhiliang.surveillance.urls")),
     path("api/", include("zhiliang.api.urls")),
     path("public/", include("zhiliang.portal.urls")),
 ]
