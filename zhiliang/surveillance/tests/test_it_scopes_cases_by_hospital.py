@@ -8,7 +8,15 @@ import pytest
 
 from zhiliang.surveillance.models import InjuryCase
 
-READERS = {"admin", "office", "department", "district", "other_district", "hospital_yz", "hospital_wz"}
+READERS = {
+    "admin",
+    "office",
+    "department",
+    "district",
+    "other_district",
+    "hospital_yz",
+    "hospital_wz",
+}
 WRITERS = {"admin", "office", "department", "hospital_yz", "hospital_wz"}
 REFUSED = ["inspector", "enterprise_user", "outsider"]
 EVERYONE = sorted(READERS | set(REFUSED)) + [None]
@@ -123,7 +131,10 @@ def test_a_reporter_role_without_a_hospital_enters_nothing(client_of, cases):
     assert client.get("/surveillance/").status_code == 200
     assert client.get("/surveillance/cases/new/").status_code == 403
     assert client.get("/surveillance/import/").status_code == 403
-    assert f"/surveillance/cases/{cases['yz'].pk}/" not in client.get("/surveillance/").content.decode()
+    assert (
+        f"/surveillance/cases/{cases['yz'].pk}/"
+        not in client.get("/surveillance/").content.decode()
+    )
 
 
 def test_the_navigation_links_the_case_list_for_readers_only(client_of, cases):
