@@ -232,14 +232,16 @@ class _RowReader:
                 **{k: v for k, v in fields.items() if k != "case_number"},
             )
         )
-        if not problems:
-            try:
-                case.full_clean(validate_unique=False, validate_constraints=False)
-            except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    for message in messages:
-                        problems.append(CaseImportProblem(line, name, message))
-            for name, found in case_problems(case, today=self.today).items():
+        # Each field once: one already refused above is not checked again.
+        refused = {p.field for p in problems}
+        try:
+            case.full_clean(exclude=refused, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    problems.append(CaseImportProblem(line, name, message))
+        for name, found in case_problems(case, today=self.today).items():
+            if name not in refused:
                 for message, params in found:
                     problem(name, message, **params)
         number = case.case_number

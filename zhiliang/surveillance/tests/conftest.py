@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from zhiliang.accounts.models import Membership, Role
 from zhiliang.registry.models import Organisation
@@ -17,6 +18,14 @@ from zhiliang.surveillance.models import InjuryCase
 
 YUZHONG, WANZHOU = "500103", "500101"
 DAY = dt.date(2025, 6, 2)
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Any:
+    # Messages made outside a request are in the active language; a page test in
+    # English must not leave English active for the next test.
+    with translation.override("zh-hans"):
+        yield
 
 
 def hospital(key: str, name: str, division: str) -> Organisation:

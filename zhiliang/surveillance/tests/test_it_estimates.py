@@ -100,9 +100,7 @@ def test_a_case_counts_under_each_of_its_categories(users, registry):
         "其他（未归入类别）": (40.0, 1),
         "未涉及产品": (80.0, 1),
     }
-    only_toys = case_estimates(
-        users["office"], CaseFilter(source="hospital", category=toys.pk), []
-    )
+    only_toys = case_estimates(users["office"], CaseFilter(source="hospital", category=toys.pk), [])
     assert [(r.estimate, r.cases) for r in only_toys.rows] == [(30.0, 2)]
     assert only_toys.total_cases == 2
 

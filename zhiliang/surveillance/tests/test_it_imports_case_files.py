@@ -8,14 +8,25 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.surveillance.importing import FIELD_LABELS
 from zhiliang.surveillance.models import InjuryCase
 
 URL = "/surveillance/import/"
-HEADER = ["病例编号", "就诊日期", "性别", "年龄", "伤害发生原因", "伤害结局", "产品1类别", "伤害经过"]
+HEADER = [
+    "病例编号",
+    "就诊日期",
+    "性别",
+    "年龄",
+    "伤害发生原因",
+    "伤害结局",
+    "产品1类别",
+    "伤害经过",
+]
 GOOD = [
     ["YZ-001", "2025-06-01", "1", "34", "3 跌倒/坠落", "处理后离院", "IND23-03", "在家中楼梯摔倒"],
     ["YZ-002", "2025/6/2", "女", "5", "7", "4", "儿童用品", "被电热水壶烫伤"],
@@ -104,3 +115,26 @@ def test_the_template_header_is_what_the_import_reads(client_of, hospitals, tmp_
         upload = SimpleUploadedFile("filled.xlsx", fh.read())
     assert client.post(URL, {"file": upload, "reporter": hospitals["yz"].pk}).status_code == 302
     assert InjuryCase.objects.get().case_number == "YZ-100"
+
+
+def test_problems_are_told_in_english_to_an_english_reader(client_of, hospitals):
+    client = client_of("hospital_yz")
+    client.cookies["django_language"] = "en"
+    rows = [GOOD[0], ["YZ-001", "2099-01-01", "9", "", "", "", "", ""]]
+    response = client.post(URL, {"file": _upload(rows), "reporter": hospitals["yz"].pk})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Case number “YZ-001” repeats line 2" in page
+    assert "The visit date cannot be after today." in page
+    assert "is not a code or name of “Sex”" in page
+    assert not InjuryCase.objects.exists()
+
+
+def test_the_command_imports_for_a_hospital(hospitals, tmp_path, capsys):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_upload(GOOD).read())
+    call_command("surveillance", "import", str(path), "--reporter", "hospital-wz")
+    assert "created 2" in capsys.readouterr().out
+    assert set(InjuryCase.objects.values_list("reporter__key", flat=True)) == {"hospital-wz"}
+    with pytest.raises(CommandError, match="no organisation"):
+        call_command("surveillance", "import", str(path), "--reporter", "nowhere")

@@ -90,8 +90,8 @@ def test_only_the_hospitals_own_reporters_and_the_office_may_report(reporters, h
 def test_the_form_fills_in_today_and_the_hospital_and_keeps_them_for_the_next(client_of, hospitals):
     client = client_of("hospital_yz")
     page = client.get("/surveillance/cases/new/").content.decode()
-    assert 'name="reporter" value="%d"' % hospitals["yz"].pk in page  # the only choice: hidden
-    assert 'autofocus' in page and "3 跌倒/坠落" in page
+    assert f'name="reporter" value="{hospitals["yz"].pk}"' in page  # the only choice: hidden
+    assert "autofocus" in page and "3 跌倒/坠落" in page
     response = client.post(
         "/surveillance/cases/new/",
         {
