@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -156,6 +157,18 @@ REASON_LABELS = {
 }
 
 
+def _integers(values: tuple[int | None, ...]) -> np.ndarray:
+    return np.fromiter(
+        (UNKNOWN if v is None else v for v in values), dtype=np.int64, count=len(values)
+    )
+
+
+def _factorized(values: Any) -> np.ndarray:
+    """Each value's index in the order of first appearance."""
+    codes: dict[Any, int] = {}
+    return np.fromiter((codes.setdefault(v, len(codes)) for v in values), dtype=np.int64)
+
+
 def _age_group(years: np.ndarray) -> np.ndarray:
     out = np.full(years.shape, UNKNOWN, dtype=np.int64)
     for index, (first, last, _label) in enumerate(AGE_GROUPS):
@@ -174,33 +187,43 @@ def case_estimates(user: Any, filters: CaseFilter, by: list[str]) -> EstimateTab
     by = [d for d in by if d in DIMENSIONS]
     table = EstimateTable(by=by)
     design = CaseFilter(source=filters.source, reporter=filters.reporter)
-    columns = (
+    columns = [
         "weight",
         "stratum",
         "psu",
-        "visit_date",
+        "year",
         "age_years",
         "sex",
         "outcome",
-        "reporter__division_id",
         *(f"product_{n}_category_id" for n in range(1, PRODUCT_SLOTS + 1)),
         *(f"product_{n}_code" for n in range(1, PRODUCT_SLOTS + 1)),
+    ]
+    if "district" in by:  # the only column that needs the reporter's row
+        columns.append("reporter__division_id")
+    rows = list(
+        visible_cases(user)
+        .filter(design.q())
+        .annotate(year=ExtractYear("visit_date"))
+        .values_list(*columns)
     )
-    rows = list(visible_cases(user).filter(design.q()).values_list(*columns))
     if not rows:
         return table
-    (weight, stratum, psu, visit, age, sex, outcome, district, *products) = zip(*rows, strict=True)
-    years = np.fromiter((d.year for d in visit), dtype=np.int64, count=len(rows))
+    weight, stratum, psu, year, age, sex, outcome, *rest = zip(*rows, strict=True)
+    products = rest[: 2 * PRODUCT_SLOTS]
+    years = np.fromiter(year, dtype=np.int64, count=len(rows))
     data: dict[str, np.ndarray] = {
         "year": years,
-        "age_group": _age_group(np.array([UNKNOWN if a is None else a for a in age])),
-        "sex": np.array([UNKNOWN if v is None else v for v in sex], dtype=np.int64),
-        "outcome": np.array([UNKNOWN if v is None else v for v in outcome], dtype=np.int64),
-        "district": np.array([d or "" for d in district], dtype=str),
+        "age_group": _age_group(_integers(age)),
+        "sex": _integers(sex),
+        "outcome": _integers(outcome),
     }
-    w = np.asarray(weight, dtype=np.float64)
-    strata = np.char.add(years.astype(str), np.array([s or "" for s in stratum], dtype=str))
-    psus = np.array([p or "" for p in psu], dtype=str)
+    if "district" in by:
+        data["district"] = np.array([d or "" for d in rest[-1]], dtype=str)
+    w = np.fromiter(weight, dtype=np.float64, count=len(rows))
+    # Design labels as integer codes (NumPy sorts integers far faster than strings): a
+    # stratum is (year, stratum), a PSU is (stratum, psu) as lib/estimates pairs them.
+    strata = _factorized(zip(year, stratum, strict=True))
+    psus = _factorized(psu)
     # Selection of groups: a case outside the filter is in the design but in no group.
     keep = np.ones(len(rows), dtype=bool)
     if filters.year is not None:
@@ -222,8 +245,8 @@ def case_estimates(user: Any, filters: CaseFilter, by: list[str]) -> EstimateTab
     for dimension in by:
         group_columns.append(category if dimension == "category" else data[dimension][case_index])
     table.total_cases = int(np.unique(case_index[selected]).size)
-    table.psus = len(set(zip(strata.tolist(), psus.tolist(), strict=True)))
-    table.strata = len(set(strata.tolist()))
+    table.psus = int(np.unique(strata * (int(psus.max()) + 1) + psus).size)
+    table.strata = int(strata.max()) + 1
     if not table.total_cases:
         return table
     result = weighted_estimates(w[case_index], strata[case_index], psus[case_index], group_columns)
