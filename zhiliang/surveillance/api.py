@@ -28,7 +28,7 @@ from zhiliang.surveillance.services import case_create
 
 def _coded(choices: type[Any]) -> serializers.ChoiceField:
     return serializers.ChoiceField(
-        choices=choices.values, required=False, allow_null=True, default=None
+        choices=choices.choices, required=False, allow_null=True, default=None
     )
 
 
