@@ -18,7 +18,8 @@ from zhiliang.registry.forms import TableUploadForm
 from zhiliang.surveillance import codes
 from zhiliang.surveillance.models import PRODUCT_SLOTS
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+# An <input type="date"> takes ISO dates only, whatever the language's date format.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _HOUR = forms.NumberInput(attrs={"min": 0, "max": 23, "inputmode": "numeric"})
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.inspections.models import ProductCategory
@@ -92,6 +93,8 @@ def test_the_form_fills_in_today_and_the_hospital_and_keeps_them_for_the_next(cl
     page = client.get("/surveillance/cases/new/").content.decode()
     assert f'name="reporter" value="{hospitals["yz"].pk}"' in page  # the only choice: hidden
     assert "autofocus" in page and "3 跌倒/坠落" in page
+    today = timezone.localdate().isoformat()  # an <input type="date"> reads ISO dates only
+    assert f'name="visit_date" value="{today}"' in page
     response = client.post(
         "/surveillance/cases/new/",
         {
