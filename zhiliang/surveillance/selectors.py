@@ -110,7 +110,8 @@ def reporters_with_cases(user: Any) -> list[tuple[int, str]]:
     """The reporting units among the cases the user sees (the list's filter)."""
     from zhiliang.registry.models import Organisation
 
-    ids = visible_cases(user).exclude(reporter=None).values("reporter_id").distinct()
+    # order_by(): the default ordering's columns would make every case distinct.
+    ids = visible_cases(user).exclude(reporter=None).order_by().values("reporter_id").distinct()
     return [(o.pk, o.name) for o in Organisation.objects.filter(pk__in=ids).order_by("name")]
 
 
