@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from zhiliang.inspections.models import ProductCategory
 from zhiliang.lib.estimates import weighted_estimates
+from zhiliang.registry.models import Division, Organisation
 from zhiliang.surveillance import codes
 from zhiliang.surveillance.access import cases_visible_q
 from zhiliang.surveillance.models import PRODUCT_SLOTS, InjuryCase
@@ -108,8 +109,6 @@ def cases_filtered(user: Any, filters: CaseFilter) -> QuerySet[InjuryCase]:
 
 def reporters_with_cases(user: Any) -> list[tuple[int, str]]:
     """The reporting units among the cases the user sees (the list's filter)."""
-    from zhiliang.registry.models import Organisation
-
     # order_by(): the default ordering's columns would make every case distinct.
     ids = visible_cases(user).exclude(reporter=None).order_by().values("reporter_id").distinct()
     return [(o.pk, o.name) for o in Organisation.objects.filter(pk__in=ids).order_by("name")]
@@ -308,8 +307,6 @@ def _key_labels(by: list[str]) -> dict[str, Any]:
     outcomes = dict(codes.Outcome.choices)
     names["outcome"] = lambda k: str(outcomes.get(int(k), _("不详")))
     if "district" in by:
-        from zhiliang.registry.models import Division
-
         districts = dict(Division.objects.values_list("code", "name"))
         names["district"] = lambda k: districts.get(str(k), str(k) or _("不详"))
     return names
