@@ -146,6 +146,7 @@ def test_a_bad_file_writes_nothing_and_names_each_problem(db, tmp_path):
         CPSC_ROWS[0],  # the same case number again
         CPSC_ROWS[1].replace("01/04/2023", "13/45/2023"),
         CPSC_ROWS[2].replace("90.0005", "-1").replace("\t8\t5\t", "\t3\t5\t"),
+        CPSC_ROWS[2].replace("230101003", "230101004").replace("02/11/2023", "02/11/2099"),
     ]
     outcome = neiss_import(path=_write(tmp_path / "bad.tsv", CPSC_HEADER, rows), actor=None)
     assert not outcome.ok
@@ -155,7 +156,9 @@ def test_a_bad_file_writes_nothing_and_names_each_problem(db, tmp_path):
         (4, "treatment_date"),
         (5, "weight"),
         (5, "disposition"),  # 3 is no NEISS disposition
+        (6, "treatment_date"),
     }
+    assert "晚于今天" in next(p.message for p in outcome.problems if p.line == 6)
     assert "与第 2 行重复" in next(p.message for p in outcome.problems if p.line == 3)
     assert InjuryCase.objects.count() == 0
     assert not AuditEntry.objects.filter(action="surveillance.neiss.import").exists()
