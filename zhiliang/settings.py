@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "zhiliang.plans",
     "zhiliang.inspections",
     "zhiliang.credit",
+    "zhiliang.surveillance",
     "zhiliang.signals",
     "zhiliang.portal",
     "zhiliang.api",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("inspections/", include("zhiliang.inspections.urls")),
     path("credit/", include("zhiliang.credit.urls")),
     path("signals/", include("zhiliang.signals.urls")),
+    path("surveillance/", include("zhiliang.surveillance.urls")),
     path("api/", include("zhiliang.api.urls")),
     path("public/", include("zhiliang.portal.urls")),
 ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import CITYWIDE_READERS, GOVERNMENT, OFFICE, has_role, roles_of
+from zhiliang.surveillance.access import CASE_READERS
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -27,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             links.append((_("企业"), reverse("registry:enterprise_list")))
             links.append((_("监督抽查"), reverse("inspections:sample_list")))
             links.append((_("质量信用"), reverse("credit:listing_list")))
+        if has_role(user, CASE_READERS):
+            links.append((_("伤害监测"), reverse("surveillance:case_list")))
         if has_role(user, OFFICE | {"department_officer"}):
             links.append((_("预警信号"), reverse("signals:inbox")))
         if has_role(user, OFFICE):

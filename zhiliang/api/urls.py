@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from zhiliang.accounts.access import IsMember
 from zhiliang.api import views
+from zhiliang.surveillance.api import CaseList
 
 app_name = "api"
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("uscc/check/", views.UsccCheck.as_view(), name="uscc_check"),
     path("credit/check", views.CreditCheck.as_view(), name="credit_check"),
     path("credit/records", views.CreditRecordFeed.as_view(), name="credit_records"),
+    path("surveillance/cases", CaseList.as_view(), name="surveillance_cases"),
     # Anything else under /api/ answers in the envelope too, not with an HTML page.
     re_path(r"^.*$", views.not_found, name="not_found"),
 ]
