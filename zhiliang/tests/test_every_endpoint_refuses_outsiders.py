@@ -15,6 +15,10 @@ PUBLIC = {
     "portal:duty_index",
     "portal:duty_list",
     "portal:credit_search",  # the public credit query (tested in portal/tests)
+    # published consumer warnings only (tested in signals/tests/test_its_pages.py)
+    "portal:warning_list",
+    "portal:warning",
+    "portal:warning_photo",
 }
 ARGUMENTS = {
     "pk": "1",
