@@ -82,14 +82,15 @@ def run_detection(
         raise ValidationError(_(ERR_SHAPE))
     params = dict(params or {})
     started, clock = timezone.now(), time.perf_counter()
-    result = detect(method, matrix, **params)
     weeks = matrix.shape[1]
+    result = detect(method, matrix, **params, **_dates_for(method, first_week, weeks))
     through = first_week + dt.timedelta(weeks=weeks - 1)
     digest = hashlib.sha256(
         repr((method, sorted(params.items()), [s.key for s in series], first_week)).encode()
         + np.ascontiguousarray(matrix).tobytes()
     ).hexdigest()
-    alarm = np.asarray(result.alarm, dtype=bool)
+    # an alarm where the method decided the week (it may decide nothing without enough history)
+    alarm = np.asarray(result.alarm, dtype=bool) & np.asarray(result.decided, dtype=bool)
     start = max(0, weeks - recent)
     rows, cols = np.nonzero(alarm[:, start:])
 
@@ -151,13 +152,23 @@ def run_detection(
     return run
 
 
+def _dates_for(method: str, first_week: dt.date, weeks: int) -> dict[str, Any]:
+    """The weeks' dates for a method that finds its reference weeks by them (farrington)."""
+    from zhiliang.lib.signals import DETECTORS
+
+    if "dates" not in DETECTORS[method].parameters:
+        return {}
+    return {"dates": [first_week + dt.timedelta(weeks=k) for k in range(weeks)]}
+
+
 def reproduce(signal: Signal) -> dict[str, float | bool | None]:
     """The signal's week computed again from what it stores: the same method and
     parameters on the series' counts up to the week."""
     from zhiliang.lib.signals import detect  # see run_detection
 
     counts = np.array([np.nan if c is None else c for c in signal.counts], dtype=float)
-    result = detect(signal.method, counts[np.newaxis, :], **signal.params)
+    dates = _dates_for(signal.method, signal.first_week, len(counts))
+    result = detect(signal.method, counts[np.newaxis, :], **signal.params, **dates)
 
     def last(array: Any) -> float | None:
         x = float(np.asarray(array)[0, -1])

@@ -1,7 +1,9 @@
 """``zhiliang signals detect --method M [--param NAME=VALUE …] FILE`` and
 ``zhiliang signals disproportionality [--param NAME=VALUE …] FILE``: CSV in, CSV on
 standard output (``disproportionality`` adds one line on standard error naming the MGPS
-prior it used and, when it fitted it, how the fit ended).
+prior it used and, when it fitted it, how the fit ended); ``zhiliang signals run`` runs
+detectors over the case store's weekly series and stores the signals (safe from cron;
+see :func:`zhiliang.signals.services.run_detection`).
 
 The work is in :mod:`zhiliang.lib.signals.io`; a bad file, method or parameter ends the
 command with exit status 2 and one line naming the problem (and the file line).
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from zhiliang.lib.signals import DETECTORS, PAIR_STATISTICS, REQUIRED, Method
 from zhiliang.lib.signals.io import (
@@ -45,6 +49,19 @@ _BATCH = 10_000
 
 #: The pair method whose parameters ``disproportionality --param`` sets.
 MGPS = "gps"
+#: Detectors ``run`` uses unless told: EARS C2 (a week against the 7 before it, from
+#: two months of data) and Farrington flexible (the same weeks of past years, once five
+#: years are there; earlier it decides nothing).
+RUN_METHODS = ("ears-c2", "farrington")
+#: Weeks ``run`` counts: Farrington's 5 years back ± 3 weeks, and a little more.
+RUN_WEEKS = 5 * 52 + 8
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (YYYY-MM-DD)") from None
 
 
 def _methods_help() -> str:
@@ -129,8 +146,44 @@ class Command(BaseCommand):
             help="an MGPS parameter, e.g. --param prior=0.2041,0.05816,1.415,1.838,0.0969",
         )
         pairs.add_argument("file")
+        run = sub.add_parser(
+            "run",
+            help="run detectors over every series of the case store and store the signals",
+            description=(
+                "Counts the injury cases of the store by week of visit, one series per "
+                "product category × reporting district, for --weeks weeks ending with the "
+                "week of --through (default: the last full week before today), runs each "
+                "--method over all series at once and stores the alarms of the last "
+                "--recent weeks as signals for triage, each with the method, parameters and "
+                "counts that reproduce it. Safe to repeat (from cron): a signal already "
+                "stored for the same method, series and week is left as it is."
+            ),
+        )
+        run.add_argument(
+            "--method",
+            action="append",
+            default=[],
+            metavar="METHOD",
+            help=f"a detector (repeat for more; default: {', '.join(RUN_METHODS)})",
+        )
+        run.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="a parameter of the method (only with a single --method)",
+        )
+        run.add_argument("--through", type=_date, help="a day of the last week (YYYY-MM-DD)")
+        run.add_argument("--weeks", type=int, default=RUN_WEEKS, help=f"default {RUN_WEEKS}")
+        run.add_argument("--recent", type=int, default=1, help="weeks whose alarms are stored")
+        run.add_argument(
+            "--source", action="append", default=[], help="only cases of this source (repeat)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "run":
+            self._run(options)
+            return
         path = Path(options["file"])
         try:
             if options["action"] == "detect":
@@ -152,6 +205,43 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.strerror or exc}", returncode=BAD_INPUT) from None
         except InputError as exc:
             raise CommandError(f"{path}: {exc}", returncode=BAD_INPUT) from None
+
+    def _run(self, options: dict[str, Any]) -> None:
+        from zhiliang.signals.selectors import monday_of, weekly_series
+        from zhiliang.signals.services import run_detection
+
+        methods = options["method"] or list(RUN_METHODS)
+        unknown = [m for m in methods if m not in DETECTORS]
+        if unknown:
+            raise CommandError(f"unknown method {unknown[0]}", returncode=BAD_INPUT)
+        if options["param"] and len(methods) != 1:
+            raise CommandError("--param needs a single --method", returncode=BAD_INPUT)
+        if options["weeks"] < 2 or options["recent"] < 1 or options["recent"] > options["weeks"]:
+            raise CommandError("need --weeks ≥ 2 and 1 ≤ --recent ≤ --weeks", returncode=BAD_INPUT)
+        # the last full week: a week still under way would look like a drop
+        through = options["through"] or monday_of(timezone.localdate()) - dt.timedelta(days=1)
+        data = weekly_series(through=through, weeks=options["weeks"], sources=options["source"])
+        for method in methods:
+            try:
+                parameters = parse_parameters(method, options["param"])
+            except InputError as exc:
+                raise CommandError(str(exc), returncode=BAD_INPUT) from None
+            if not data.series:
+                self.stdout.write(f"{method}: no cases in the {options['weeks']} weeks")
+                continue
+            run = run_detection(
+                method=method,
+                series=data.series,
+                counts=data.counts,
+                first_week=data.first_week,
+                source=data.source,
+                params=parameters,
+                recent=options["recent"],
+            )
+            self.stdout.write(
+                f"{method}: {run.series} series × {run.weeks} weeks through {run.through}, "
+                f"{run.alarms} new signals ({run.seconds:.2f} s, run #{run.pk})"
+            )
 
     def _write(self, rows: Iterable[list[str]]) -> None:
         buffer = io.StringIO()
