@@ -37,7 +37,11 @@ SEVERITY_CHOICES = [(n, str(n)) for n in (1, 2, 3, 4)]
 
 
 class ScenarioForm(forms.Form):
-    """One injury scenario; the steps one per line as “what happens | probability”."""
+    """One injury scenario; the steps one per line as “what happens | probability”.
+    The page offers several and takes those with a hazard filled in, so the browser must
+    not insist on the empty ones (the server checks those it takes)."""
+
+    use_required_attribute = False
 
     hazard = forms.CharField(label=_("危害"), max_length=200)
     consumer = forms.CharField(label=_("消费者类型"), max_length=100)

@@ -77,12 +77,14 @@ class Command(BaseCommand):
         from zhiliang.inspections.demo import inspections_demo_load
         from zhiliang.plans.demo import demo_load
         from zhiliang.plans.models import Plan
+        from zhiliang.signals.demo import signals_demo_load
 
         plan = Plan.objects.filter(doc_number="渝府办发〔2015〕101号").first()
         if plan is None:
             raise CommandError("demo data needs the seed plan (渝府办发〔2015〕101号)")
         created = demo_load(plan=plan)
         created |= inspections_demo_load()
+        created |= signals_demo_load()
         if created:
             # Keep the passwords of demo users made by an earlier run.
             known = dict(
