@@ -34,7 +34,7 @@ def describe() -> str:
     /tmp/zhiliang-bench-venv-… (Python 3.11.7; Django 5.2.19, …; 40 packages, no pandas);
     driver Python 3.11.7 in /work/main/.venv'."""
     if Path(sys.prefix).resolve() == runtime_venv.venv_dir().resolve():
-        driver = "driver in the same venv"
+        driver = "the driver runs there too"
     else:
         driver = f"driver Python {platform.python_version()} in {sys.prefix}"
     return (
