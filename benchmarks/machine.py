@@ -31,7 +31,7 @@ def memory_gib() -> str:
 
 def describe() -> str:
     """e.g. 'Intel(R) Xeon(R) Processor, 2 cores, 24 GiB; measured in runtime venv
-    /tmp/zhiliang-bench-venv-… (Python 3.11.7; Django 5.2.19, …; 40 packages, no pandas);
+    /tmp/zhiliang-bench-venv-… (Python 3.11.7; Django 5.2.19, …; 38 packages, no pandas);
     driver Python 3.11.7 in /work/main/.venv'."""
     if Path(sys.prefix).resolve() == runtime_venv.venv_dir().resolve():
         driver = "the driver runs there too"

@@ -55,7 +55,9 @@ print(json.dumps({
     "zhiliang": zhiliang.__file__,
     "pandas": pandas_file,
     "versions": {n: md.version(n) for n in names},
-    "distributions": len({d.metadata["Name"].lower() for d in md.distributions()}),
+    "distributions": len(
+        {d.metadata["Name"].lower() for d in md.distributions()} - {"pip", "setuptools"}
+    ),
 }))
 """
 
@@ -168,7 +170,7 @@ def info() -> dict[str, Any]:
 
 def describe() -> str:
     """e.g. 'runtime venv /tmp/zhiliang-bench-venv-… (Python 3.11.7; Django 5.2.19, …;
-    41 packages, no pandas)'."""
+    38 packages, no pandas)'."""
     python()
     found = info()
     versions = ", ".join(f"{n} {v}" for n, v in found["versions"].items())
