@@ -34,7 +34,15 @@ For each database (SQLite file; PostgreSQL) the benchmark
    checks each enterprise's class was recomputed with the new record in it.
 
 Child processes run with ``DEBUG=false``, as in production (the development default keeps
-every query's SQL in memory). Limits (issue 5, for the full scale): ``credit classify``
+every query's SQL in memory).
+
+Interpreters: every child process (the migrations, the generation and the bulk loads, both
+``credit classify`` runs, the ``record_create`` run and the lookups) runs in the runtime-only
+virtualenv (``benchmarks/runtime_venv.py``: pyproject's pinned runtime dependencies, no dev
+extras and so no pandas, this working tree on ``PYTHONPATH``), so every time and peak RSS
+reported is a production install's. The driver (this process: it starts the children and
+prints the table) runs on whatever interpreter starts it, ``.venv``'s under ``make bench``.
+The header line names both. Limits (issue 5, for the full scale): ``credit classify``
 < 60 s; ``record_create`` with its reclassification < 50 ms (median). Exits 1 when a limit
 is missed (at any scale).
 
@@ -76,6 +84,7 @@ from harness import (  # noqa: E402  (benchmarks/harness.py)
     pg_fresh_database,
     pg_server_url,
     run_measured,
+    runtime_python,
     zl,
     zl_env,
 )
@@ -158,7 +167,7 @@ def in_child(child_args: list[str], env: dict[str, str]) -> str:
     run in children too, so that this process stays small: a child's peak RSS as
     ``wait4`` reports it includes its parent's high-water mark (fork/exec inherits it)."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *child_args],
+        [runtime_python(), __file__, "--child", *child_args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -174,7 +183,7 @@ def in_child(child_args: list[str], env: dict[str, str]) -> str:
 def districts_of(env: dict[str, str]) -> list[str]:
     """The 38 district codes, read from a prepared database."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "info"],
+        [runtime_python(), __file__, "--child", "info"],
         cwd=ROOT,
         env=env,
         check=True,
@@ -432,10 +441,10 @@ def prepare_db(env: dict[str, str]) -> None:
 def classify_run(
     label: str, env: dict[str, str], today: dt.date, prof: Path | None = None
 ) -> tuple[float, float, dict[str, int]]:
-    cmd = [sys.executable, "-m", "zhiliang", "credit", "classify", "--stats"]
+    cmd = [runtime_python(), "-m", "zhiliang", "credit", "classify", "--stats"]
     cmd += ["--today", today.isoformat()]
     if prof is not None:
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), *cmd[1:]]
+        cmd = [runtime_python(), "-m", "cProfile", "-o", str(prof), *cmd[1:]]
     wall, rss, status, out, err = run_measured(cmd, env)
     if status != 0:
         print(err[-4000:], file=sys.stderr)
@@ -488,7 +497,7 @@ def bench_database(
     )
     found = json.loads(
         subprocess.run(
-            [sys.executable, __file__, "--child", "counts"],
+            [runtime_python(), __file__, "--child", "counts"],
             cwd=ROOT,
             env=env,
             check=True,
@@ -519,7 +528,7 @@ def bench_database(
     log(f"{label}: record_create × {args.creations} …")
     candidates = meta["creation_candidates"][: args.creations + WARMUPS + 1]
     res = subprocess.run(
-        [sys.executable, __file__, "--child", "create", "--today", args.today.isoformat()]
+        [runtime_python(), __file__, "--child", "create", "--today", args.today.isoformat()]
         + ["--seed", str(args.seed)]
         + ["--creations", str(args.creations), "--candidates", json.dumps(candidates)],
         cwd=ROOT,

@@ -59,6 +59,16 @@ are a crowd of visitors rather than 20 people (20 people within the limit ask at
 queries a second, which the paced run measures); the limit is judged on the crowd, the
 stricter reading.
 
+Interpreters: the server (gunicorn, ``python -m gunicorn``) and every other child process
+(migrations, ``collectstatic``, the generation and bulk load of ``bench_credit.py``, the
+query-mix child) run in the runtime-only virtualenv (``benchmarks/runtime_venv.py``:
+pyproject's pinned runtime dependencies, no dev extras and so no pandas, this working tree
+on ``PYTHONPATH``), as a production install would serve. The driver (this process, with the
+``VACUUM``) and the clients, forked from it, run on whatever interpreter starts the
+benchmark, ``.venv``'s under ``make bench``: their latencies are taken on the client side,
+and the clients' own CPU per request is reported beside them. The header line names both
+interpreters.
+
 Limit (issue 5, full scale): p95 < 50 ms under the 20 closed-loop clients. Exits 1 when it
 is missed at full scale, or at any scale when an answer is wrong or an error occurs.
 
@@ -405,7 +415,9 @@ def free_port() -> int:
 
 def serve(env: dict[str, str], port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     cmd = [
-        str(Path(sys.executable).parent / "gunicorn"),
+        harness.runtime_python(),
+        "-m",
+        "gunicorn",
         "zhiliang.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
@@ -559,7 +571,8 @@ def main() -> None:
         env, summary = load(url, work, args)
         log("query mix …")
         out = subprocess.run(
-            [sys.executable, __file__, "--child", "mix", "--rows-scale", repr(args.rows_scale)]
+            [harness.runtime_python(), __file__, "--child", "mix"]
+            + ["--rows-scale", repr(args.rows_scale)]
             + ["--seed", str(args.seed), "--today", args.today.isoformat()],
             cwd=ROOT,
             env=env,

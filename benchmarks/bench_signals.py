@@ -19,6 +19,11 @@ Farrington looks b years back and tests from week 52·b + w + 1: with surveillan
 nothing of 260 weeks would be tested, so it runs with b = 4 (weeks 212–260, 49 weeks).
 
 Run: ``.venv/bin/python benchmarks/bench_signals.py`` (exits 1 when a limit is exceeded).
+
+Interpreter: it measures in its own process, so it first runs itself again in the
+runtime-only virtualenv (``benchmarks/runtime_venv.py``: pyproject's pinned runtime
+dependencies, no dev extras and so no pandas, this working tree on ``PYTHONPATH``), as a
+production install would run the code; the header line names it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import runtime_venv  # noqa: E402  (benchmarks/runtime_venv.py)
 from machine import describe  # noqa: E402  (benchmarks/machine.py)
 
 from zhiliang.lib.signals import (  # noqa: E402
@@ -205,4 +211,5 @@ def mgps(table: np.ndarray) -> bool:
 
 
 if __name__ == "__main__":
+    runtime_venv.reexec()
     sys.exit(main())

@@ -1,6 +1,13 @@
 """What the benchmarks share: a log line, running ``zhiliang`` in a child process with a
 database of its own (and measuring that child), and fresh PostgreSQL databases on the
-``scripts/pg.sh`` cluster or ``DATABASE_URL_PG``."""
+``scripts/pg.sh`` cluster or ``DATABASE_URL_PG``.
+
+Every child started through these helpers runs in the runtime-only virtualenv
+(``benchmarks/runtime_venv.py``: pyproject's pinned ``[project.dependencies]``, no dev
+extras, this working tree on ``PYTHONPATH``), as production would run it, whatever
+interpreter runs the benchmark itself: ``runtime_python()`` is that interpreter and
+``zl_env()`` the environment that goes with it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import runtime_venv  # benchmarks/runtime_venv.py
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -19,8 +28,14 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def runtime_python() -> str:
+    """The interpreter of the runtime-only virtualenv (made on first use)."""
+    return runtime_venv.python()
+
+
 def zl_env(database_url: str, var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """The environment of a runtime-virtualenv child on ``database_url``."""
+    env = runtime_venv.child_env()
     env["DATABASE_URL"] = database_url
     env["ZHILIANG_VAR_DIR"] = str(var_dir)
     env["DJANGO_SETTINGS_MODULE"] = "zhiliang.settings"
@@ -33,7 +48,7 @@ def zl_env(database_url: str, var_dir: Path) -> dict[str, str]:
 
 def zl(args: list[str], env: dict[str, str]) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "zhiliang", *args],
+        [runtime_python(), "-m", "zhiliang", *args],
         cwd=ROOT,
         env=env,
         check=True,
@@ -44,7 +59,10 @@ def zl(args: list[str], env: dict[str, str]) -> str:
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str, str]:
-    """Wall seconds, peak RSS (MB) of exactly this child, exit status, stdout, stderr."""
+    """Wall seconds, peak RSS (MB) of exactly this child, exit status, stdout, stderr.
+    ``cmd`` runs in the runtime virtualenv: it starts with ``runtime_python()``."""
+    if cmd[0] != runtime_python():
+        raise ValueError(f"a measured child runs in the runtime virtualenv, not {cmd[0]}")
     with tempfile.TemporaryFile(mode="w+") as out_f, tempfile.TemporaryFile(mode="w+") as err_f:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out_f, stderr=err_f)

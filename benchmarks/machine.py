@@ -1,10 +1,14 @@
-"""The machine a benchmark ran on, in one line, for every benchmark's report."""
+"""The machine a benchmark ran on, and the interpreters, in one line, for every
+benchmark's report."""
 
 from __future__ import annotations
 
 import os
 import platform
+import sys
 from pathlib import Path
+
+import runtime_venv  # benchmarks/runtime_venv.py
 
 
 def cpu_model() -> str:
@@ -26,7 +30,14 @@ def memory_gib() -> str:
 
 
 def describe() -> str:
-    """e.g. 'Intel(R) Xeon(R) Processor, 2 cores, 24 GiB, Python 3.11.7'."""
+    """e.g. 'Intel(R) Xeon(R) Processor, 2 cores, 24 GiB; measured in runtime venv
+    /tmp/zhiliang-bench-venv-… (Python 3.11.7; Django 5.2.19, …; 38 packages, no pandas);
+    driver Python 3.11.7 in /work/main/.venv'."""
+    if Path(sys.prefix).resolve() == runtime_venv.venv_dir().resolve():
+        driver = "the driver runs there too"
+    else:
+        driver = f"driver Python {platform.python_version()} in {sys.prefix}"
     return (
-        f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib()}, Python {platform.python_version()}"
+        f"{cpu_model()}, {os.cpu_count()} cores, {memory_gib()}; "
+        f"measured in {runtime_venv.describe()}; {driver}"
     )
