@@ -43,6 +43,11 @@ PAGES = [
     ("credit-home", "/credit/"),
     ("credit-risk", "/credit/risk/"),
     ("credit-import", "/credit/records/import/"),
+    ("surveillance-cases", "/surveillance/"),
+    ("surveillance-new", "/surveillance/cases/new/"),
+    ("surveillance-estimates", "/surveillance/estimates/?by=category"),
+    ("signals-inbox", "/signals/"),
+    ("signals-signal", "/signals/1/"),
 ]
 
 
