@@ -95,7 +95,23 @@ def weekly_series(
         )
         for (category, district) in index
     ]
-    what = "injury cases by week of visit, product category × reporter's district"
+    what = "伤害病例按就诊周计数，产品类别 × 报告单位所在区县"
     if sources:
-        what += f", sources {', '.join(sorted(sources))}"
+        what += f"，来源 {'、'.join(sorted(sources))}"
     return WeeklySeries(series, counts, first, what)
+
+
+def with_series_names(signals: list[Signal]) -> list[Signal]:
+    """The signals, each with ``category_name`` and ``district_name`` set (empty if the
+    code is unknown), read in two queries."""
+    from zhiliang.inspections.models import ProductCategory
+    from zhiliang.registry.models import Division
+
+    categories = {s.category for s in signals if s.category}
+    districts = {s.district for s in signals if s.district}
+    names = dict(ProductCategory.objects.filter(code__in=categories).values_list("code", "name"))
+    places = dict(Division.objects.filter(code__in=districts).values_list("code", "name"))
+    for signal in signals:
+        signal.category_name = names.get(signal.category, "")  # type: ignore[attr-defined]
+        signal.district_name = places.get(signal.district, "")  # type: ignore[attr-defined]
+    return signals

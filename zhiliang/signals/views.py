@@ -17,7 +17,7 @@ from zhiliang.accounts.access import organisations_of, require_roles
 from zhiliang.signals import forms as f
 from zhiliang.signals import services as svc
 from zhiliang.signals.models import ConsumerWarning, RiskCase, Signal
-from zhiliang.signals.selectors import signal_weeks
+from zhiliang.signals.selectors import signal_weeks, with_series_names
 from zhiliang.signals.services import SIGNAL_WORKERS
 
 SCENARIOS_PER_FORM = 3
@@ -46,13 +46,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "signals/inbox.html",
-        {"page": page, "status": status, "statuses": Signal.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": Signal.Status.choices,
+            "signals": with_series_names(list(page)),
+        },
     )
 
 
 @require_roles(SIGNAL_WORKERS)
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    signal = get_object_or_404(Signal, pk=pk)
+    signal = with_series_names([get_object_or_404(Signal.objects.select_related("run"), pk=pk)])[0]
     if request.method == "POST":
         step = request.POST.get("step")
         form: Any = (

@@ -21,7 +21,7 @@ def test_a_planted_spike_becomes_a_published_warning(page, live_server, users):
     page.wait_for_url(f"{base}/")
     page.click("header nav >> text=预警信号")
     inbox = page.inner_text("main")
-    assert spike.week.isoformat() in inbox and "500103" in inbox
+    assert spike.week.isoformat() in inbox and "渝中区" in inbox
     page.click(f"a[href='/signals/{spike.pk}/']")
     assert "演示数据" in page.inner_text("main")  # the run's source says so
     _fill(
