@@ -30,8 +30,9 @@ HOSPITALS = [
     ("demo-hospital-nanan", "重庆市南岸区哨点医院" + DEMO_SUFFIX, "500108"),
 ]
 WEEKS = 30
-#: categories with background cases (the first gets the spike), if the catalogue has them
-CATEGORIES = ["IND23-01", "IND23-02", "IND23-03"]
+#: categories with background cases (the first, 儿童用品, gets the spike), if the catalogue
+#: has them
+CATEGORIES = ["IND23-06", "IND23-02", "IND23-05"]
 BACKGROUND = (3, 7)  # cases a week per category and hospital, uniformly
 SPIKE = 22  # extra cases in the last full week, first category, first hospital
 STORIES = {
@@ -49,7 +50,8 @@ def signals_demo_load(today: dt.date | None = None) -> dict[str, str]:
     today = today or timezone.localdate()
     last = monday_of(today) - dt.timedelta(weeks=1)  # the last full week
     first = last - dt.timedelta(weeks=WEEKS - 1)
-    categories = list(ProductCategory.objects.filter(code__in=CATEGORIES).order_by("code")) or list(
+    found = {c.code: c for c in ProductCategory.objects.filter(code__in=CATEGORIES)}
+    categories = [found[code] for code in CATEGORIES if code in found] or list(
         ProductCategory.objects.order_by("code")[:3]
     )
     passwords: dict[str, str] = {}
