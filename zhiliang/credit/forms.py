@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhiliang.credit.models import CreditRecord
-
-_DATE = forms.DateInput(attrs={"type": "date"})
+from zhiliang.widgets import DATE as _DATE
 
 
 class RecordForm(forms.Form):

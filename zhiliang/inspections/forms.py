@@ -13,8 +13,8 @@ from zhiliang.inspections.models import (
 )
 from zhiliang.registry.forms import upload_size_ok
 from zhiliang.registry.models import Division, Organisation
+from zhiliang.widgets import DATE
 
-DATE = forms.DateInput(attrs={"type": "date"})
 #: A test's or re-test's conclusion: the model's choices without "not yet tested".
 TESTED = [(value, label) for value, label in Sample.Conclusion.choices if value]
 

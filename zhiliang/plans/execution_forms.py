@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from zhiliang.lib.numbers import plain_decimal
 from zhiliang.plans.models import PlanItem, ProgressReport, ReportingCycle
 from zhiliang.registry.forms import upload_size_ok
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from zhiliang.widgets import DATE
 
 
 class ScheduleForm(forms.Form):

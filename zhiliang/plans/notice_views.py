@@ -31,6 +31,7 @@ from zhiliang.plans.services.notices import (
     notices_visible_to,
 )
 from zhiliang.registry.models import Organisation
+from zhiliang.widgets import DATE
 
 
 class OrganisationChoiceField(forms.ModelChoiceField):
@@ -70,7 +71,7 @@ class NoticeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label=gettext_lazy("督办事项")
     )
     reply_due = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE,
         label=gettext_lazy("反馈时限"),
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhiliang.registry.models import Organisation
 from zhiliang.signals.models import RiskCase
+from zhiliang.widgets import DATE
 
 
 class DismissForm(forms.Form):
@@ -86,8 +87,8 @@ class PlanForm(forms.Form):
     code = forms.SlugField(label=_("计划编号"), max_length=40)
     title = forms.CharField(label=_("计划名称"), max_length=200)
     organiser = forms.ModelChoiceField(label=_("组织单位"), queryset=Organisation.objects.all())
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
     quotas = forms.CharField(label=_("各区县批次（如 500103=5, 500101=3）"), max_length=2000)
 
     def clean_quotas(self) -> dict[str, int]:

@@ -19,7 +19,8 @@ from zhiliang.surveillance import codes
 from zhiliang.surveillance.models import PRODUCT_SLOTS
 
 # An <input type="date"> takes ISO dates only, whatever the language's date format.
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from zhiliang.widgets import DATE as _DATE
+
 _HOUR = forms.NumberInput(attrs={"min": 0, "max": 23, "inputmode": "numeric"})
 
 
