@@ -117,6 +117,32 @@ class CaseForm(forms.Form):
         return data
 
 
+class CaseCorrectionForm(CaseForm):
+    """The entry form for a recorded case: its reporter and number are fixed (shown,
+    not posted), and a correction says why."""
+
+    reason = forms.CharField(
+        label=_("更正理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )
+
+    def __init__(self, *args: Any, case: Any, **kwargs: Any) -> None:
+        initial = {name: getattr(case, name) for name in self.base_fields if hasattr(case, name)}
+        for n in range(1, PRODUCT_SLOTS + 1):
+            initial[f"product_{n}_category"] = getattr(case, f"product_{n}_category_id")
+        super().__init__(*args, reporters=[case.reporter], initial=initial, **kwargs)
+        del self.fields["reporter"]
+        del self.fields["case_number"]
+        self.fields["visit_date"].initial = case.visit_date
+        self.fields["reason"].widget.attrs["autofocus"] = True
+
+    def case_fields(self) -> dict[str, Any]:
+        self.cleaned_data["reporter"] = next(iter(self.reporters))
+        data = super().case_fields()
+        for key in ("reporter", "case_number", "reason"):
+            data.pop(key, None)
+        return data
+
+
 class CaseImportForm(TableUploadForm):
     reporter = forms.TypedChoiceField(label=_("报告单位"), coerce=int)
 

@@ -21,6 +21,7 @@ from zhiliang.surveillance.models import PRODUCT_SLOTS, InjuryCase
 
 ERR_VISIT_FUTURE = gettext_noop("就诊日期不能晚于今天。")
 ERR_INJURY_FUTURE = gettext_noop("伤害发生日期不能晚于今天。")
+ERR_CORRECTION_REASON = gettext_noop("更正病例须说明理由。")
 ERR_INJURY_AFTER_VISIT = gettext_noop("伤害发生日期不能晚于就诊日期。")
 ERR_HOUR = gettext_noop("小时应为 0–23。")
 ERR_AGE = gettext_noop("年龄应为 0–120 岁。")
@@ -152,6 +153,49 @@ def case_create(
     return case
 
 
+@transaction.atomic
+def case_correct(
+    *,
+    actor: Any,
+    case: InjuryCase,
+    reason: str,
+    visit_date: dt.date,
+    today: dt.date | None = None,
+    **fields: Any,
+) -> InjuryCase:
+    """Correct a recorded case: the same checks as a new one; the reporter, source and
+    case number stay (they are the case's key in its reporter's own records). The audit
+    entry keeps the fields before and after and the reason; nothing is deleted."""
+    require_reporter(actor, case.reporter)
+    unknown = set(fields) - set(CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown case fields: {sorted(unknown)}")
+    if not reason.strip():
+        raise ValidationError({"reason": [_(ERR_CORRECTION_REASON)]})
+    case = InjuryCase.objects.select_for_update().get(pk=case.pk)
+    before = case_snapshot(case)
+    narrative_before = case.narrative
+    case.visit_date = visit_date
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case = case_with_defaults(case)
+    _check(case, today or timezone.localdate())
+    case.save()
+    after = case_snapshot(case)
+    if case.narrative != narrative_before:
+        # the narrative is not copied into the log (it is free text); that it changed is
+        after["narrative_changed"] = True
+    audit_record(
+        actor=actor,
+        action="surveillance.case.correct",
+        obj=case,
+        before=before,
+        after=after,
+        reason=reason.strip(),
+    )
+    return case
+
+
 def _check(case: InjuryCase, today: dt.date) -> None:
     errors: dict[str, list[str]] = {}
     try:
@@ -168,9 +212,14 @@ def _check(case: InjuryCase, today: dt.date) -> None:
 
 
 def _taken(case: InjuryCase) -> bool:
-    return InjuryCase.objects.filter(
-        reporter_id=case.reporter_id, source=case.source, case_number=case.case_number
-    ).exists()
+    """Whether another case holds this one's reporter, source and number."""
+    return (
+        InjuryCase.objects.filter(
+            reporter_id=case.reporter_id, source=case.source, case_number=case.case_number
+        )
+        .exclude(pk=case.pk)
+        .exists()
+    )
 
 
 def case_snapshot(case: InjuryCase) -> dict[str, Any]:

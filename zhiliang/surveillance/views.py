@@ -20,9 +20,9 @@ from zhiliang.exports import download_response
 from zhiliang.importproblems import import_upload, problems_response
 from zhiliang.inspections.models import ProductCategory
 from zhiliang.lib.xlsx import XLSX_MIME
-from zhiliang.surveillance import codes
-from zhiliang.surveillance.access import CASE_READERS, CASE_WRITERS, reporters_for
-from zhiliang.surveillance.forms import CaseForm, CaseImportForm, coded_choices
+from zhiliang.surveillance import codes, services
+from zhiliang.surveillance.access import CASE_READERS, CASE_WRITERS, may_report_for, reporters_for
+from zhiliang.surveillance.forms import CaseCorrectionForm, CaseForm, CaseImportForm, coded_choices
 from zhiliang.surveillance.importing import cases_template_xlsx, importer_for
 from zhiliang.surveillance.selectors import (
     AGE_GROUPS,
@@ -120,7 +120,40 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (case._meta.get_field(name).verbose_name, getattr(case, f"get_{name}_display")())
         for name in codes.CODED_FIELDS
     ]
-    return render(request, "surveillance/case_detail.html", {"case": case, "coded": coded})
+    may_correct = _writer(request) and may_report_for(request.user, case.reporter)
+    return render(
+        request,
+        "surveillance/case_detail.html",
+        {"case": case, "coded": coded, "may_correct": may_correct},
+    )
+
+
+@require_roles(CASE_WRITERS)
+def case_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a recorded case (its reporter's own people, or the office), with a reason."""
+    case = get_object_or_404(visible_cases(request.user).select_related("reporter"), pk=pk)
+    if not may_report_for(request.user, case.reporter):
+        raise PermissionDenied
+    form = CaseCorrectionForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_correct(
+                actor=request.user,
+                case=case,
+                reason=form.cleaned_data["reason"],
+                **form.case_fields(),
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        else:
+            messages.success(request, _("病例 %(no)s 已更正。") % {"no": case.case_number})
+            return redirect("surveillance:case_detail", pk=case.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "surveillance/case_correct.html", {"form": form, "case": case}, status=status
+    )
 
 
 def _reporters(request: HttpRequest) -> list[Any]:
