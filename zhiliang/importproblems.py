@@ -14,8 +14,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +27,42 @@ from django.utils.translation import gettext_noop
 
 from zhiliang.lib.tablestream import TableStructureError
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One problem of an imported file: its line (0 for the file as a whole), the field
+    it is about and the message in the official's language. Each import subclasses it
+    with its own ``labels`` (field → its Chinese, marked column label)."""
+
+    line: int
+    field: str
+    message: str
+    labels: ClassVar[Mapping[str, str]] = MappingProxyType({})
+
+    @property
+    def column(self) -> str:
+        return _(self.labels[self.field]) if self.field in self.labels else ""
+
+
+P = TypeVar("P", bound=ImportProblem)
+
+
+@dataclass
+class ImportOutcome(Generic[P]):
+    """What an import did: rows read, created, already there unchanged, parties it
+    registered, and its problems (none: it wrote; any: it wrote nothing)."""
+
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    parties_registered: int = 0
+    problems: list[P] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
 
 ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
 ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")

@@ -12,7 +12,6 @@ reclassified before the import commits.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from zhiliang.accounts.models import Role
 from zhiliang.credit.access import RECORD_WRITERS
 from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import classify_enterprises, public_until_of
-from zhiliang.importproblems import header_problem
+from zhiliang.importproblems import ImportOutcome, ImportProblem, header_problem
 from zhiliang.lib.creditrows import (
     FIELD_LABELS,
     HEADERS,
@@ -55,28 +54,12 @@ ERR_HEADER = gettext_noop("表头有误：%(reason)s")
 COMPARED = ("uscc", "kind", "heavier", "decided_on", "summary", "published_on")
 
 
-@dataclass(frozen=True)
-class CreditImportProblem:
-    line: int  # 0 for the file as a whole
-    field: str
-    message: str
-
-    @property
-    def column(self) -> str:
-        return _(FIELD_LABELS[self.field]) if self.field in FIELD_LABELS else ""
+class CreditImportProblem(ImportProblem):
+    labels = FIELD_LABELS
 
 
-@dataclass
-class CreditImportOutcome:
-    rows: int = 0
-    created: int = 0
-    unchanged: int = 0
-    parties_registered: int = 0
-    problems: list[CreditImportProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class CreditImportOutcome(ImportOutcome[CreditImportProblem]):
+    pass
 
 
 class _Rejected(Exception):

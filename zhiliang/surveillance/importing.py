@@ -13,7 +13,6 @@ line. Coded cells may hold the card's code (``3``), its label (``跌倒/坠落``
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.audit import audit_record
-from zhiliang.importproblems import header_problem
+from zhiliang.importproblems import ImportOutcome, ImportProblem, header_problem
 from zhiliang.inspections.models import ProductCategory
 from zhiliang.lib.samplerows import parse_date
 from zhiliang.lib.tablestream import (
@@ -104,28 +103,12 @@ ERR_INEXACT = gettext_noop("单元格是过长的数字，Excel 已丢失末尾�
 ERR_SOURCE = gettext_noop("来源“%(value)s”无法识别")
 
 
-@dataclass(frozen=True)
-class CaseImportProblem:
-    line: int  # 0 for the file as a whole
-    field: str
-    message: str
-
-    @property
-    def column(self) -> str:
-        return _(FIELD_LABELS[self.field]) if self.field in FIELD_LABELS else ""
+class CaseImportProblem(ImportProblem):
+    labels = FIELD_LABELS
 
 
-@dataclass
-class CaseImportOutcome:
-    rows: int = 0
-    created: int = 0
-    unchanged: int = 0
-    parties_registered: int = 0  # the import pages' message counts this; never any here
-    problems: list[CaseImportProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+class CaseImportOutcome(ImportOutcome[CaseImportProblem]):
+    """``parties_registered`` is always 0 here (the import pages' message counts it)."""
 
 
 def _spellings(label: Any) -> set[str]:

@@ -58,6 +58,8 @@ from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry
 from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import inspection_failures_record_imported
+from zhiliang.importproblems import ImportOutcome as BaseOutcome
+from zhiliang.importproblems import ImportProblem as BaseProblem
 from zhiliang.importproblems import header_problem
 from zhiliang.inspections.access import IMPORTERS, writable_districts
 from zhiliang.inspections.models import (
@@ -101,24 +103,15 @@ ERR_REFERENCE = gettext_noop(
 COMPARED = SampleRow._fields[1:]
 
 
-@dataclass(frozen=True)
-class ImportProblem:
-    line: int  # 0 for the file as a whole
-    field: str
-    message: str
-
-    @property
-    def column(self) -> str:
-        return _(FIELD_LABELS[self.field]) if self.field in FIELD_LABELS else ""
+class ImportProblem(BaseProblem):
+    labels = FIELD_LABELS
 
 
 @dataclass
-class ImportOutcome:
-    rows: int = 0
-    created: int = 0
-    unchanged: int = 0
-    parties_registered: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
+class ImportOutcome(BaseOutcome[ImportProblem]):
+    """With the number of problems beyond the first ``MAX_REPORTED`` kept, the batch
+    written and the time of each phase."""
+
     problem_count: int = 0
     batch: ImportBatch | None = None
     #: seconds spent per phase of a written file (``inspections import --stats``)
