@@ -14,7 +14,9 @@ Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
 (``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
 ``ewma-pynssp`` pynssp's off-by-one port; ``farrington`` is surveillance's
-farringtonFlexible, with Noufaily's settings as parameters). SIGNALS.md in the shared
+farringtonFlexible, with Noufaily's settings as parameters; ``serfling-pynssp`` and
+``nbinom-pynssp`` pynssp's multi-year seasonal regressions; ``rfet-midp`` vigipy's
+Fisher test with Lancaster's mid-p). SIGNALS.md in the shared
 research folder holds the formulas, the references' outputs and their quirks.
 """
 
@@ -64,6 +66,7 @@ from zhiliang.lib.signals.gps import (
     gps_neg_log_likelihood,
     gps_posterior,
 )
+from zhiliang.lib.signals.seasonal import nbinom_pynssp, nbinom_quantile, serfling_pynssp
 
 __all__ = [
     "DETECTORS",
@@ -103,9 +106,12 @@ __all__ = [
     "gps_posterior",
     "ic_shrinkage",
     "lbe_fdr",
+    "nbinom_pynssp",
+    "nbinom_quantile",
     "nssp_alert",
     "prr",
     "ror",
+    "serfling_pynssp",
     "table_from_reports",
     "two_by_two",
 ]
@@ -166,6 +172,8 @@ DETECTORS: Mapping[str, Method] = _registry(
         farrington,
         "R surveillance 1.20 farringtonFlexible (epochAsDate when dates are given)",
     ),
+    Method("serfling-pynssp", serfling_pynssp, "pynssp 0.1.0 alert_serfling"),
+    Method("nbinom-pynssp", nbinom_pynssp, "pynssp 0.1.0 alert_nbinom"),
 )
 
 
