@@ -14,7 +14,9 @@ Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
 (``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
 ``ewma-pynssp`` pynssp's off-by-one port; ``farrington`` is surveillance's
-farringtonFlexible, with Noufaily's settings as parameters). SIGNALS.md in the shared
+farringtonFlexible, with Noufaily's settings as parameters; ``serfling-pynssp`` and
+``nbinom-pynssp`` pynssp's multi-year seasonal regressions; ``rfet-midp`` vigipy's
+Fisher test with Lancaster's mid-p). SIGNALS.md in the shared
 research folder holds the formulas, the references' outputs and their quirks.
 """
 
@@ -30,6 +32,7 @@ from zhiliang.lib.signals.cusum import cusum
 from zhiliang.lib.signals.detection import Counts, Detection
 from zhiliang.lib.signals.disproportionality import (
     Disproportionality,
+    FisherTest,
     InformationComponent,
     Ratio,
     TwoByTwo,
@@ -40,6 +43,8 @@ from zhiliang.lib.signals.disproportionality import (
     ic_shrinkage,
     lbe_fdr,
     prr,
+    rfet,
+    rfet_midp,
     ror,
     table_from_reports,
     two_by_two,
@@ -64,6 +69,14 @@ from zhiliang.lib.signals.gps import (
     gps_neg_log_likelihood,
     gps_posterior,
 )
+from zhiliang.lib.signals.ranking import (
+    BayesianRates,
+    BcpnnSignals,
+    bayesian_rates,
+    bcpnn_signals,
+    signal_count,
+)
+from zhiliang.lib.signals.seasonal import nbinom_pynssp, nbinom_quantile, serfling_pynssp
 
 __all__ = [
     "DETECTORS",
@@ -72,8 +85,11 @@ __all__ = [
     "NOUFAILY_2013",
     "PAIR_STATISTICS",
     "REQUIRED",
+    "BayesianRates",
+    "BcpnnSignals",
     "Detection",
     "Disproportionality",
+    "FisherTest",
     "FarringtonDetection",
     "GpsPosterior",
     "GpsPrior",
@@ -83,7 +99,9 @@ __all__ = [
     "Ratio",
     "TwoByTwo",
     "VIGIPY_BOUNDS",
+    "bayesian_rates",
     "bcpnn",
+    "bcpnn_signals",
     "chi2_yates",
     "cusum",
     "detect",
@@ -103,9 +121,15 @@ __all__ = [
     "gps_posterior",
     "ic_shrinkage",
     "lbe_fdr",
+    "nbinom_pynssp",
+    "nbinom_quantile",
     "nssp_alert",
     "prr",
+    "rfet",
+    "rfet_midp",
     "ror",
+    "serfling_pynssp",
+    "signal_count",
     "table_from_reports",
     "two_by_two",
 ]
@@ -166,6 +190,8 @@ DETECTORS: Mapping[str, Method] = _registry(
         farrington,
         "R surveillance 1.20 farringtonFlexible (epochAsDate when dates are given)",
     ),
+    Method("serfling-pynssp", serfling_pynssp, "pynssp 0.1.0 alert_serfling"),
+    Method("nbinom-pynssp", nbinom_pynssp, "pynssp 0.1.0 alert_nbinom"),
 )
 
 
@@ -174,7 +200,14 @@ PAIR_STATISTICS: Mapping[str, Method] = _registry(
     Method("prr", prr, "vigipy 3.5.1 prr"),
     Method("ror", ror, "vigipy 3.5.1 ror"),
     Method("chi2-yates", chi2_yates, "Evans et al. 2001; scipy chi2_contingency"),
+    Method("rfet", rfet, "vigipy 3.5.1 rfet(mid_pval=False)"),
+    Method("rfet-midp", rfet_midp, "vigipy 3.5.1 rfet (mid_pval=True, its default)"),
     Method("bcpnn", bcpnn, "vigipy 3.5.1 bcpnn(MC=False), R PhViD"),
+    Method(
+        "bcpnn-signals",
+        bcpnn_signals,
+        "vigipy 3.5.1 bcpnn(MC=False) ranking, Bayesian FDR/FNR/FOR/Se/Sp and decision",
+    ),
     Method("ic-shrinkage", ic_shrinkage, "Norén et al. 2013 (UMC shrinkage IC)"),
     Method("gps", gps, "vigipy 3.5.1 gps (DuMouchel 1999 MGPS); exact EB05/EB95 by default"),
 )

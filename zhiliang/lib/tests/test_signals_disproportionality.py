@@ -7,16 +7,21 @@ import pytest
 from scipy import stats
 
 from zhiliang.lib.signals import (
+    DUMOUCHEL_1999,
+    TwoByTwo,
     bcpnn,
     chi2_yates,
     disproportionality,
     ic_shrinkage,
     lbe_fdr,
     prr,
+    rfet,
+    rfet_midp,
     ror,
     table_from_reports,
     two_by_two,
 )
+from zhiliang.lib.signals.io import disproportionality_rows, pair_mgps, read_pair_counts
 from zhiliang.lib.tests.signals_data import RELATIVE, needs_reference, relative_error, rows
 
 
@@ -29,6 +34,23 @@ def product_hazard_table():
     for r in data:
         table[products.index(r["product"]), hazards.index(r["hazard"])] = float(r["count"])
     return table, products, hazards
+
+
+def tables_from_file():
+    """input_2x2_tables.csv as the TwoByTwo of its scored pairs (a ≥ 1, as vigipy), with
+    the product and hazard names: the closed forms computed from the shared tables, not
+    from :func:`two_by_two`."""
+    data = [r for r in rows("input_2x2_tables.csv") if int(r["a"]) >= 1]
+    products = list(dict.fromkeys(r["product"] for r in data))
+    hazards = list(dict.fromkeys(r["hazard"] for r in data))
+    (total,) = {float(r["N"]) for r in data}
+    cells = TwoByTwo(
+        product=np.array([products.index(r["product"]) for r in data]),
+        event=np.array([hazards.index(r["hazard"]) for r in data]),
+        **{k: np.array([float(r[k]) for r in data]) for k in "abcd"},
+        total=total,
+    )
+    return cells, products, hazards
 
 
 def pair_index(cells, products, hazards):
@@ -95,8 +117,7 @@ def test_bcpnn_matches_vigipy(run):
 
 @needs_reference
 def test_every_closed_form_matches():
-    table, products, hazards = product_hazard_table()
-    cells = two_by_two(table, min_count=1)
+    cells, products, hazards = tables_from_file()
     index = pair_index(cells, products, hazards)
     got = disproportionality(cells)
     scipy_chi2 = chi2_yates(cells, variant="scipy")
@@ -132,6 +153,103 @@ def test_every_closed_form_matches():
         # the published approximation of the UMC IC025 is within 0.05 of the exact one
         assert abs(float(r["IC025_UMC_approx"]) - umc.ic025[i]) < 0.05
     assert max(worst.values()) < RELATIVE, worst
+
+
+@needs_reference
+def test_two_by_two_gives_the_shared_tables_exactly():
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=1)
+    index = pair_index(cells, products, hazards)
+    reference = rows("input_2x2_tables.csv")
+    assert len(reference) == table.size == 24
+    empty = set()
+    for r in reference:
+        want = tuple(int(r[k]) for k in ("a", "b", "c", "d", "N"))
+        if want[0] == 0:  # an empty pair is not scored (vigipy)
+            empty.add((r["product"], r["hazard"]))
+            continue
+        i = index[(r["product"], r["hazard"])]
+        assert (cells.a[i], cells.b[i], cells.c[i], cells.d[i], cells.total) == want, r
+    assert len(index) == 20 and empty.isdisjoint(index)
+    assert empty == {("kettle", "ingestion")} | {
+        ("hoverboard", h) for h in ("burn", "ingestion", "other")
+    }
+
+
+@needs_reference
+def test_the_command_line_tables_of_every_pair_are_the_shared_ones():
+    # Pairs without reports get their table too (zhiliang signals disproportionality).
+    lines = ["product,event,count"] + [
+        f"{r['product']},{r['hazard']},{r['count']}"
+        for r in rows("input_product_hazard_counts.csv")
+    ]
+    table = read_pair_counts(lines)
+    mgps = pair_mgps(table, {"prior": DUMOUCHEL_1999})  # given: no prior fit needed here
+    header, *printed = disproportionality_rows(table, mgps)
+    got = [dict(zip(header, row, strict=True)) for row in printed]
+    reference = rows("input_2x2_tables.csv")
+    assert [(g["product"], g["event"]) for g in got] == [
+        (r["product"], r["hazard"]) for r in reference
+    ]
+    for g, r in zip(got, reference, strict=True):
+        assert [g[k] for k in "abcd"] == [r[k] for k in "abcd"], r
+
+
+RFET_RUNS = {"min_events1": 1, "defaults": 3}
+
+
+@needs_reference
+@pytest.mark.parametrize("run", list(RFET_RUNS))
+def test_rfet_with_mid_p_matches_vigipy_with_its_fdr_and_signals(run):
+    table, products, hazards = product_hazard_table()
+    cells = two_by_two(table, min_count=RFET_RUNS[run])
+    index = pair_index(cells, products, hazards)
+    got = rfet_midp(cells)
+    fdr = lbe_fdr(got.p_value)
+    reference = [r for r in rows("ref_vigipy_rfet_midp.csv") if r["run"] == run]
+    assert len(reference) == len(cells.a) == {"min_events1": 20, "defaults": 16}[run]
+    worst = 0.0
+    for r in reference:
+        i = index[(r["product"], r["hazard"])]
+        for mine, theirs in [
+            (got.p_value[i], "p_value"),
+            (got.odds_ratio[i], "RFET"),
+            (fdr[i], "fdr"),
+            (cells.expected[i], "expected"),
+            (cells.a[i], "count"),
+            (cells.product_total[i], "product margin"),
+            (cells.event_total[i], "event margin"),
+        ]:
+            worst = max(worst, relative_error(mine, float(r[theirs])))
+        # vigipy's default decision: signals where the LBE FDR ≤ 0.05
+        assert (fdr[i] <= 0.05) == (r["signal"] == "True"), (r["product"], r["hazard"])
+        assert int(r["num_signals"]) == int((fdr <= 0.05).sum())
+    assert worst < RELATIVE
+    # vigipy's "RFET" column is the (Haldane-corrected) reporting odds ratio
+    np.testing.assert_array_equal(got.odds_ratio, ror(cells).ratio)
+
+
+@needs_reference
+def test_rfet_is_fishers_one_sided_exact_test_and_mid_p_takes_off_half_the_point():
+    table, _, _ = product_hazard_table()
+    cells = two_by_two(table, min_count=1)
+    classic, mid = rfet(cells), rfet_midp(cells)
+    for i in range(len(cells.a)):
+        cell = [[cells.a[i], cells.b[i]], [cells.c[i], cells.d[i]]]
+        want = stats.fisher_exact(cell, alternative="greater").pvalue
+        assert classic.p_value[i] == pytest.approx(want, rel=1e-9)
+    # hoverboard–fire by hand: its 4 reports, all fire, among N = 3514 with 198 fires
+    a, n, fires = 4, 3514, 198
+    point = math.comb(fires, a) / math.comb(n, a)  # P(X = 4) = P(X ≥ 4)
+    h = int(np.flatnonzero((cells.a == 4) & (cells.b == 0))[0])
+    assert classic.p_value[h] == pytest.approx(point, rel=1e-12)
+    assert mid.p_value[h] == pytest.approx(point / 2, rel=1e-12)
+
+
+def test_the_exact_test_refuses_fractional_counts():
+    cells = two_by_two(np.array([[2.5, 3.0], [4.0, 5.0]]), min_count=1)
+    with pytest.raises(ValueError, match="whole counts"):
+        rfet_midp(cells)
 
 
 @needs_reference

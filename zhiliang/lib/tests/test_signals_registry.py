@@ -1,5 +1,7 @@
 """The registry of early-warning methods: names, parameters, dispatch."""
 
+import datetime
+
 import numpy as np
 import pytest
 
@@ -12,8 +14,13 @@ from zhiliang.lib.signals import (
     two_by_two,
 )
 
-#: Values for the parameters a detector requires (no default).
-REQUIRED_VALUES = {"training_weeks": 26}
+#: Values for the parameters a detector requires (no default): CUSUM's training weeks,
+#: pynssp's two years and more for Serfling and the negative binomial, dates of 270 weeks.
+REQUIRED_VALUES = {
+    "training_weeks": 26,
+    "dates": [datetime.date(2021, 1, 3) + datetime.timedelta(weeks=k) for k in range(270)],
+}
+MULTI_YEAR = {"serfling-pynssp": {"training_weeks": 260}, "nbinom-pynssp": {"training_weeks": 260}}
 
 
 def test_every_detector_runs_by_name_on_all_series_at_once():
@@ -21,6 +28,7 @@ def test_every_detector_runs_by_name_on_all_series_at_once():
     counts = np.random.default_rng(2026).poisson(10, size=(4, 270)).astype(float)
     for name, method in DETECTORS.items():
         given = {p: REQUIRED_VALUES[p] for p, d in method.parameters.items() if d is REQUIRED}
+        given.update(MULTI_YEAR.get(name, {}))
         got = detect(name, counts, **given)
         assert got.upperbound.shape == got.alarm.shape == got.decided.shape == (4, 270), name
         assert got.decided[:, -1].all(), name
@@ -58,6 +66,19 @@ def test_cusum_requires_its_training_weeks():
     assert DETECTORS["cusum"].parameters["k"] == 1.04
     with pytest.raises(ValueError, match="cusum needs training_weeks"):
         detect("cusum", [1, 2, 3])
+
+
+def test_the_seasonal_methods_need_a_training_period_and_serfling_dates():
+    assert DETECTORS["nbinom-pynssp"].parameters == {
+        "training_weeks": REQUIRED,
+        "include_time": True,
+    }
+    assert DETECTORS["serfling-pynssp"].parameters == {
+        "dates": REQUIRED,
+        "training_weeks": REQUIRED,
+    }
+    with pytest.raises(ValueError, match="nbinom-pynssp needs training_weeks"):
+        detect("nbinom-pynssp", np.ones(200))
 
 
 def test_every_pair_statistic_runs_by_name_on_a_table():

@@ -27,6 +27,8 @@ from zhiliang.lib.tests.signals_data import (
 WEEKLY_60 = SIGNALS / "input_weekly_60.csv"
 WEEKLY_312 = SIGNALS / "input_weekly_long_312.csv"
 PARAMETERS = {"cusum": ["training_weeks=26"]}
+#: Methods that need years of weeks (tested on input_weekly_long_312.csv below).
+MULTI_YEAR = {"farrington", "serfling-pynssp", "nbinom-pynssp"}
 
 
 def run(method: str, path: Path, *params: str) -> list[dict[str, str]]:
@@ -41,7 +43,7 @@ def cell(value: float, decided: bool) -> str:
 
 
 @needs_reference
-@pytest.mark.parametrize("method", [m for m in DETECTORS if m != "farrington"])
+@pytest.mark.parametrize("method", [m for m in DETECTORS if m not in MULTI_YEAR])
 def test_it_prints_what_the_library_finds_for_every_input_row(method):
     got = run(method, WEEKLY_60, *PARAMETERS.get(method, []))
     ids, counts = weekly()
@@ -91,6 +93,36 @@ def test_farrington_from_the_command_line_matches_surveillance():
     # b = 4, w = 3: the first week tested is 52·4 + 3 + 1 = 212 (2022-01-23).
     assert got["2022-01-16"]["alarm"] == got["2022-01-16"]["expected"] == ""
     assert got["2022-01-23"]["alarm"] in ("true", "false")
+
+
+@needs_reference
+@pytest.mark.parametrize(
+    ("method", "reference"),
+    [("serfling-pynssp", "ref_pynssp_serfling.csv"), ("nbinom-pynssp", "ref_pynssp_nbinom.csv")],
+)
+def test_the_seasonal_methods_from_the_command_line_match_pynssp(method, reference):
+    # pynssp's baseline_end 2022-12-25 is --param training_weeks=260; serfling's seasons
+    # come from the file's dates.
+    got = run(method, WEEKLY_312, "training_weeks=260")
+    worst = 0.0
+    for out, want in zip(got, rows(reference), strict=True):
+        assert out["date"] == want["date"]
+        if want["split"] == "Baseline Period":
+            assert out["expected"] == out["upperbound"] == out["alarm"] == ""
+            continue
+        for column, ref_column in (("expected", "estimate"), ("upperbound", "threshold")):
+            worst = max(worst, relative_error(float(out[column]), float(want[ref_column])))
+        assert out["alarm"] == want["alarm"].lower(), want["date"]
+        assert out["p_value"]
+    assert worst < RELATIVE
+    assert [r["date"] for r in got if r["alarm"] == "true"] == [
+        "2023-01-01",
+        "2023-10-01",
+        "2023-10-08",
+        "2023-10-15",
+        "2023-10-22",
+        "2023-10-29",
+    ]
 
 
 def test_parameters_reach_the_method(tmp_path):
