@@ -110,9 +110,10 @@ def test_farrington_without_five_years_decides_nothing(store):
         ["--method", "ears-c1", "--param", "bogus=1"],
         ["--weeks", "1"],
         ["--recent", "30", "--weeks", "20"],
+        ["--method", "cusum"],  # needs training_weeks
     ],
 )
-def test_bad_options_are_refused(db, args):
+def test_bad_options_are_refused(store, args):
     with pytest.raises(CommandError):
         call_command("signals", "run", *args)
     assert not DetectionRun.objects.exists()

@@ -230,15 +230,18 @@ class Command(BaseCommand):
             if not data.series:
                 self.stdout.write(f"{method}: no cases in the {options['weeks']} weeks")
                 continue
-            run = run_detection(
-                method=method,
-                series=data.series,
-                counts=data.counts,
-                first_week=data.first_week,
-                source=data.source,
-                params=parameters,
-                recent=options["recent"],
-            )
+            try:
+                run = run_detection(
+                    method=method,
+                    series=data.series,
+                    counts=data.counts,
+                    first_week=data.first_week,
+                    source=data.source,
+                    params=parameters,
+                    recent=options["recent"],
+                )
+            except ValueError as exc:  # a required parameter missing, too few weeks …
+                raise CommandError(f"{method}: {exc}", returncode=BAD_INPUT) from None
             self.stdout.write(
                 f"{method}: {run.series} series × {run.weeks} weeks through {run.through}, "
                 f"{run.alarms} new signals ({run.seconds:.2f} s, run #{run.pk})"
