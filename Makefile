@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test system setup messages lint test-sqlite test-postgres bench screenshots clean
+.PHONY: run test system setup messages lint test-sqlite test-postgres bench bench-peers screenshots clean
 
 # System packages (PostgreSQL, Debian chromium, gettext, CJK fonts); fast when present.
 system:
@@ -53,6 +53,13 @@ BENCHES := run.py bench_dashboards.py "bench_inspections.py --db both" \
 	"bench_credit.py --db both" bench_credit_public.py bench_signals.py
 bench: setup
 	@status=0; for b in $(BENCHES); do $(PY) benchmarks/$$b || status=1; done; exit $$status
+
+# The signal detectors beside their reference implementations (R surveillance from Debian,
+# pynssp and vigipy in a virtualenv of their own; installed first, apart from the
+# project's dependencies): about 5–7 minutes, so not part of `make bench`.
+bench-peers: setup
+	@$(PY) benchmarks/peers/setup_peers.py
+	@$(PY) benchmarks/bench_signals_peers.py
 
 clean:
 	-@bash scripts/pg.sh stop
