@@ -56,7 +56,7 @@ bench: setup
 
 # The signal detectors beside their reference implementations (R surveillance from Debian,
 # pynssp and vigipy in a virtualenv of their own; installed first, apart from the
-# project's dependencies): about 5–7 minutes, so not part of `make bench`.
+# project's dependencies): 2.5–5 minutes, so not part of `make bench`.
 bench-peers: setup
 	@$(PY) benchmarks/peers/setup_peers.py
 	@$(PY) benchmarks/bench_signals_peers.py

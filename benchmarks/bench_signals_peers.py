@@ -23,13 +23,17 @@ Exits 1 when a goal is missed or an output differs.
 
 Times: ours, the median of 3 runs in this process; a peer, the median of 3 of its calls
 for vigipy's fast methods, otherwise one run, timed inside the peer around its calls
-alone (R ``proc.time``, Python ``time.perf_counter``), not its start-up or file I/O.
+alone (R ``proc.time``, Python ``time.perf_counter``), not its start-up or file I/O. The
+CPU seconds of the same calls are printed beside the wall seconds: the machine these run on
+is shared, and CPU time shows how much of the wall time was waiting for a core.
 
 Run: ``.venv/bin/python benchmarks/peers/setup_peers.py`` once (R from Debian as root, and
 the peers' virtualenv), then ``.venv/bin/python benchmarks/bench_signals_peers.py``
-(``make bench-peers`` does both; about 7 minutes on 2 cores). Like ``bench_signals.py`` it
-runs itself again in the runtime-only virtualenv (``benchmarks/runtime_venv.py``), which
-measures ours; the peers never run in it.
+(``make bench-peers`` does both; 2.5–5 minutes on 2 cores, as busy as the machine is).
+Like ``bench_signals.py`` it runs itself again in the runtime-only virtualenv
+(``benchmarks/runtime_venv.py``), which measures ours; the peers never run in it.
+``--max-peer-series N`` caps the peers' series for a quick look, ``--only series|pairs``
+runs one half.
 """
 
 from __future__ import annotations
@@ -122,8 +126,8 @@ NOUFAILY = {"b": 4, **NOUFAILY_2013}
 EARS_FIELDS = ("upperbound", "alarm")
 FARRINGTON_FIELDS = ("upperbound", "alarm", "expected", "statistic", "p_value")
 NSSP_FIELDS = ("expected", "statistic", "p_value", "alarm", "colour")
-#: Subsets: the peers' costs per series (SIGNALS.md §4; about 1.3× that on this busy
-#: machine) times these stay near 5 minutes in all.
+#: Subsets: the peers' costs per series (SIGNALS.md §4) times these make about 2 minutes
+#: of peer time (R surveillance ~50 s, pynssp ~40 s, vigipy ~20–30 s with its GPS fit).
 SERIES_RUNS = [
     SeriesRun("EARS C1", "ears-c1", {}, "surveillance", ["C1"], 1_000, EARS_FIELDS),
     SeriesRun("EARS C2", "ears-c2", {}, "surveillance", ["C2"], 1_000, EARS_FIELDS),
