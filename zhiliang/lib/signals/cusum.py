@@ -106,35 +106,42 @@ def cusum(
     mu = mean[:, np.newaxis]
     x = y[:, training_weeks:]
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        standardised = _standardise(x, mu, trans)
-        monitored = weeks - training_weeks
-        statistic = np.empty((series, monitored))
-        before = np.empty((series, monitored))  # S_{t−1}, after any reset
-        previous = np.zeros(series)
-        for t in range(monitored):
-            before[:, t] = previous
-            current = np.maximum(0.0, previous + (standardised[:, t] - k))
-            # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
-            statistic[:, t] = current
-            previous = np.where(current >= h, 0.0, current) if reset else current
-        upperbound = _upperbound(before, mu, trans, k, h)
+    # Week-major arrays (weeks × series), returned transposed (views, not copies): the
+    # recursion runs week by week over all series at once, and each step then reads and
+    # writes one contiguous row (a series-major column per step cost half the run in
+    # cache misses). The arithmetic is the recursion's, step for step: S_t =
+    # max(0, S_{t−1} + (z_t − k)) with z = (x − m)/√m, the same operations in order.
+    def weekly() -> FloatArray:
+        out = np.empty((weeks, series))
+        out[:training_weeks] = np.nan
+        return out
 
-    full = np.full((series, weeks), np.nan)
-    out_statistic = full.copy()
-    out_statistic[:, training_weeks:] = statistic
-    out_upperbound = full.copy()
-    out_upperbound[:, training_weeks:] = upperbound
-    expected = full.copy()
-    expected[:, training_weeks:] = mu
+    statistic, upperbound, expected = weekly(), weekly(), weekly()
+    expected[training_weeks:] = mu.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = _standardised_steps(x, mu, trans, k)
+        before = upperbound[training_weeks:]  # S_{t−1}, after any reset; the bound in place
+        previous = np.zeros(series)
+        for t in range(weeks - training_weeks):
+            before[t] = previous
+            current = statistic[training_weeks + t]
+            np.add(previous, steps[t], out=current)
+            # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
+            np.maximum(0.0, current, out=current)
+            previous = np.where(current >= h, 0.0, current) if reset else current
+        before[:] = _upperbound(before, mu.T, trans, k, h)
+
+    out_statistic = statistic.T
+    out_upperbound = upperbound.T
+    expected = expected.T
     decided = ~np.isnan(out_statistic)
     return shaped(
         Detection(
             expected=expected,
             upperbound=out_upperbound,
             statistic=out_statistic,
-            p_value=full,
-            alarm=decided & (out_statistic >= h),
+            p_value=np.full((weeks, series), np.nan).T,
+            alarm=out_statistic >= h,  # NaN (undecided) is never ≥ h
             decided=decided,
         ),
         one,
@@ -151,14 +158,31 @@ def _standardise(x: FloatArray, m: FloatArray, trans: Transform) -> FloatArray:
     return np.asarray(z, dtype=np.float64)
 
 
+def _standardised_steps(x: FloatArray, m: FloatArray, trans: Transform, k: float) -> FloatArray:
+    """z − k, week-major (weeks × series), z the standardised counts."""
+    if trans != "standard":
+        return np.ascontiguousarray((_standardise(x, m, trans) - k).T)
+    # in place, written week-major as it is computed: one strided read of the counts
+    steps = np.subtract(x.T, m.T, order="C")
+    np.divide(steps, np.sqrt(m.T), out=steps)
+    np.subtract(steps, k, out=steps)
+    return steps
+
+
 def _upperbound(
     before: FloatArray, m: FloatArray, trans: Transform, k: float, h: float
 ) -> FloatArray:
     """surveillance's back-transformation of S_{t−1}; NaN and negative bounds become 0."""
-    room = h + k - before
     if trans == "standard":
-        bound = np.ceil(np.sqrt(m) * room + m)
-    elif trans == "rossi":
+        # ceil(√m · (h + k − S) + m), in place of S
+        bound = np.subtract(h + k, before, out=before)
+        np.multiply(np.sqrt(m), bound, out=bound)
+        np.add(bound, m, out=bound)
+        np.ceil(bound, out=bound)
+        # NaN and negative → 0 (fmax drops NaN; only -0.0 may come back as 0.0, equal)
+        return np.fmax(bound, 0.0, out=bound)
+    room = h + k - before
+    if trans == "rossi":
         root_m = np.sqrt(m)
         m32 = m ** (3 / 2)
         bound = (
