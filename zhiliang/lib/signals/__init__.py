@@ -13,7 +13,8 @@ names → functions and their parameters (what ``zhiliang signals detect`` and
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
 (``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
-``ewma-pynssp`` pynssp's off-by-one port; ``farrington`` is surveillance's
+``ewma-pynssp`` pynssp's off-by-one port; ``regression`` and ``switch`` are Rnssp's,
+with pynssp's as ``variant="pynssp"``; ``farrington`` is surveillance's
 farringtonFlexible, with Noufaily's settings as parameters). SIGNALS.md in the shared
 research folder holds the formulas, the references' outputs and their quirks.
 """
@@ -52,11 +53,19 @@ from zhiliang.lib.signals.farrington import (
     FarringtonDetection,
     farrington,
 )
+from zhiliang.lib.signals.regression import (
+    NSSP_COLOURS,
+    RegressionDetection,
+    SwitchDetection,
+    regression,
+    switch,
+)
 
 __all__ = [
     "DETECTORS",
     "FARRINGTON_1996",
     "NOUFAILY_2013",
+    "NSSP_COLOURS",
     "PAIR_STATISTICS",
     "REQUIRED",
     "Detection",
@@ -65,6 +74,8 @@ __all__ = [
     "InformationComponent",
     "Method",
     "Ratio",
+    "RegressionDetection",
+    "SwitchDetection",
     "TwoByTwo",
     "bcpnn",
     "chi2_yates",
@@ -83,7 +94,9 @@ __all__ = [
     "lbe_fdr",
     "nssp_alert",
     "prr",
+    "regression",
     "ror",
+    "switch",
     "table_from_reports",
     "two_by_two",
 ]
@@ -139,6 +152,16 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
     Method("ewma", ewma, "Rnssp 0.3.1 alert_ewma (NSSP ESSENCE)"),
     Method("ewma-pynssp", ewma_pynssp, "pynssp 0.1.0 alert_ewma"),
+    Method(
+        "regression",
+        regression,
+        "Rnssp 0.3.1 alert_regression (variant=pynssp: pynssp 0.1.0; weekly without weekdays)",
+    ),
+    Method(
+        "switch",
+        switch,
+        "Rnssp 0.3.1 alert_switch (variant=pynssp: pynssp 0.1.0; weekly without weekdays)",
+    ),
     Method(
         "farrington",
         farrington,

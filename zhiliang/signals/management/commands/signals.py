@@ -74,7 +74,8 @@ class Command(BaseCommand):
                 "other columns are ignored) and prints "
                 f"{','.join(DETECTION_COLUMNS)} for each row, empty where the method "
                 "defines no value or does not decide the week. Series on the same weeks "
-                "are run together; farrington finds its reference weeks by the dates.\n\n"
+                "are run together; farrington finds its reference weeks by the dates; "
+                "regression and switch fit weekly counts without day-of-week terms.\n\n"
                 f"Methods and their parameters (defaults):\n{_methods_help()}"
             ),
             formatter_class=argparse.RawDescriptionHelpFormatter,
