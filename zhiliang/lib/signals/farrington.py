@@ -372,23 +372,35 @@ class _Week:
         phi = np.maximum(fit.dispersion, 1.0)  # NaN stays NaN, as R's max(NaN, 1)
         everything = series.size == self.powered.shape[1]
         valid = self.response.valid if everything else self.response.valid[:, series]
+        counts = self.response.counts if everything else self.response.counts[:, series]
         powered = self.powered if everything else self.powered[:, series]
+        # s = 3/2 (y^{2/3} μ^{−1/6} − μ^{1/2}) / sqrt(φ (1 − h)) exceeds the threshold only
+        # where y > μ, and there, as x^{2/3} ≤ 1 + 2/3 (x − 1) and h ≤ h_max,
+        # s ≤ (y − μ)/sqrt(μ φ (1 − h_max)): so only where (y − μ)² > thr² φ (1 − h_max) μ
+        # (a margin against rounding) is s computed, by the same operations as on all rows.
+        with np.errstate(invalid="ignore"):
+            bound = threshold * threshold * phi * (1.0 - fit.hat_bound()) * (1 - 1e-9)
+            bound = np.where(np.isfinite(bound) & (bound > 0), bound, 0.0)
+            excess = counts - fit.fitted
+            candidate = excess > 0
+            excess *= excess
+            candidate &= excess > fit.fitted * bound
+        rows, columns = np.nonzero(candidate)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if fit.level_fitted is not None:  # μ constant within levels: powers per level
-                level = fit.level_fitted
-                root, sixth = np.sqrt(level), level ** (-1 / 6)
-                if self.design.levels > 1:
-                    root, sixth = self.design.spread(root), self.design.spread(sixth)
+                mu = fit.level_fitted[self.design.level_of[rows], columns]
             else:
-                root, sixth = np.sqrt(fit.fitted), fit.fitted ** (-1 / 6)
-            # s = 3/2 (y^{2/3} μ^{−1/6} − μ^{1/2}) / sqrt(φ (1 − h))
-            residual = powered * sixth
+                mu = fit.fitted[rows, columns]
+            root, sixth = np.sqrt(mu), mu ** (-1 / 6)
+            residual = powered[rows, columns] * sixth
             residual -= root
             residual *= 1.5
-            scale = 1.0 - fit.hat()
-            scale *= phi
+            scale = 1.0 - fit.hat_at(rows, columns)
+            scale *= phi[columns]
             residual /= np.sqrt(scale, out=scale)
-            share = np.where(residual > threshold, 1.0 / (residual * residual), 1.0)
+            outlier = residual > threshold
+            share = np.ones(counts.shape)
+            share[rows[outlier], columns[outlier]] = 1.0 / (residual[outlier] * residual[outlier])
             share[~valid] = 0.0
             share *= valid.sum(axis=0) / share.sum(axis=0)  # γ: the weights sum to n
         refit = self._fit(series, fit.trend, share)
