@@ -396,10 +396,15 @@ class _Week:
         """
         if not reweight:
             return fit, fit.dispersion
+        refit = self._fit(series, fit.trend, self._downweights(series, fit, threshold))
+        return refit, refit.prior_dispersion
+
+    def _downweights(self, series: npt.NDArray[np.intp], fit: Fit, threshold: float) -> Weights:
+        """R's weights from the Anscombe residuals s of ``fit``: γ s⁻² where s exceeds the
+        threshold, γ elsewhere, 0 on missing weeks, γ so that they sum to the weeks."""
         phi = np.maximum(fit.dispersion, 1.0)  # NaN stays NaN, as R's max(NaN, 1)
         everything = series.size == self.response.counts.shape[1]
         valid = self.response.valid if everything else self.response.valid[:, series]
-        counts = self.response.counts if everything else self.response.counts[:, series]
         # s = 3/2 (y^{2/3} μ^{−1/6} − μ^{1/2}) / sqrt(φ (1 − h)) exceeds the threshold only
         # where y > μ, and there, as x^{2/3} ≤ 1 + 2/3 (x − 1) and h ≤ h_max,
         # s ≤ (y − μ)/sqrt(μ φ (1 − h_max)): so only where (y − μ)² > thr² φ (1 − h_max) μ
@@ -407,10 +412,9 @@ class _Week:
         with np.errstate(invalid="ignore"):
             bound = threshold * threshold * phi * (1.0 - fit.hat_bound()) * (1 - 1e-9)
             bound = np.where(np.isfinite(bound) & (bound > 0), bound, 0.0)
-            excess = counts - fit.fitted
-            candidate = excess > 0
-            excess *= excess
-            candidate &= excess > fit.fitted * bound
+            # (y − μ)² > B μ as ((y − μ)/μ)² μ > B, from the fit's residuals
+            candidate = fit.residual > 0
+            candidate &= fit.square * fit.fitted > bound
         rows, columns = np.nonzero(candidate)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if fit.level_fitted is not None:  # μ constant within levels: powers per level
@@ -428,12 +432,11 @@ class _Week:
             rows, columns, residual = rows[outlier], columns[outlier], residual[outlier]
             share = 1.0 / (residual * residual)
             # γ: the weights (share at the outliers, 1 elsewhere, 0 where missing) sum to n
-            present = valid.sum(axis=0) if not valid.all() else np.full(counts.shape[1], len(valid))
+            present = valid.sum(axis=0) if not valid.all() else np.full(series.size, len(valid))
             total = present - np.bincount(columns, minlength=present.size)
             total = total + np.bincount(columns, weights=share, minlength=present.size)
             gamma = present / total
-        refit = self._fit(series, fit.trend, Weights(gamma, rows, columns, share - 1.0))
-        return refit, refit.prior_dispersion
+        return Weights(gamma, rows, columns, share - 1.0)
 
     def _predict(
         self, series: npt.NDArray[np.intp], fit: Fit, dispersion: FloatArray

@@ -416,6 +416,8 @@ class Fit:
     working_factor: FloatArray  # rows × series
     working_scale: FloatArray  # levels × series
     weights: Weights
+    residual: FloatArray  # (y − μ)/μ, rows × series
+    square: FloatArray  # its square
     level_weight: FloatArray  # S0: levels × series
     level_time: FloatArray  # t̄: levels × series
     ssw: FloatArray  # series: Σ w (t − t̄)² (NaN without trend)
@@ -516,6 +518,8 @@ class Fit:
             working_factor=self.working_factor[:, index],
             working_scale=self.working_scale[:, index],
             weights=self.weights.series(index),
+            residual=self.residual[:, index],
+            square=self.square[:, index],
             level_weight=self.level_weight[:, index],
             level_time=self.level_time[:, index],
             ssw=self.ssw[index],
@@ -997,9 +1001,9 @@ def _finish(
             ssw = np.full(s0.shape[1], np.nan)
         rank = nonempty.sum(axis=0) + (1 if trend else 0)
         df_residual = np.asarray(counts.shape[0] - prior.weightless() - rank, dtype=np.float64)
-        square = counts - mu
-        square /= mu
-        square *= square
+        residual = counts - mu
+        residual /= mu
+        square = residual * residual
         # Σ ω μ' ((y − μ)/μ)² level by level: γ Σ_l scale_l Σ_l (1 + δ) factor · square.
         per_level = np.empty((levels, counts.shape[1]))
         for level, (begin, end) in enumerate(design.blocks):
@@ -1028,6 +1032,8 @@ def _finish(
         working_factor=working_factor,
         working_scale=working_scale,
         weights=prior,
+        residual=residual,
+        square=square,
         level_weight=s0,
         level_time=tbar,
         ssw=ssw,
