@@ -443,7 +443,7 @@ def _fit_rows(
         else:
             working_factor, working_scale = previous
             _recompute(design, out_before, trend, off, others, working_factor, working_scale)
-    mu = design.spread_times(scale, factor)
+    mu = design.spread_times(scale, factor, out=factor)  # the factor is not needed again
     if first_step.any():
         working_factor[:, first_step] = r.mustart[:, first_step]
         working_scale[:, first_step] = 1.0

@@ -77,11 +77,13 @@ class Design:
             out[begin:end] = values[level]
         return out
 
-    def spread_times(self, scale: FloatArray, factor: FloatArray) -> FloatArray:
-        """scale[level(row), :] · factor[row, :] for every row (a new array)."""
-        if self.levels == 1:
-            return np.asarray(factor * scale[0], dtype=np.float64)
-        out = np.empty(factor.shape)
+    def spread_times(
+        self, scale: FloatArray, factor: FloatArray, out: FloatArray | None = None
+    ) -> FloatArray:
+        """scale[level(row), :] · factor[row, :] for every row (into ``out``, which may
+        be ``factor``, or a new array)."""
+        if out is None:
+            out = np.empty(factor.shape)
         for level, (begin, end) in enumerate(self.blocks):
             np.multiply(factor[begin:end], scale[level], out=out[begin:end])
         return out
