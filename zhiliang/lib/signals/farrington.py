@@ -60,6 +60,14 @@ week whose fit does not converge is undecided with NaN ``expected`` (R leaves 0 
 As in R, a Noufaily threshold whose mean overflows (``muan`` after years without cases,
 where se(η₀) is huge) leaves bound, score and p-value NaN and the week without alarm.
 
+Speed: every week's fits run on all series at once
+(:mod:`~zhiliang.lib.signals.quasipoisson`), in chunks of at most :data:`CHUNK` series
+spread over :data:`WORKERS` threads (numpy leaves the GIL for its passes over the
+arrays; the results do not depend on the chunks). Anscombe residuals are computed only where they can exceed the
+threshold: since x^{2/3} ≤ 1 + 2/3 (x − 1), s > thr needs y > μ and
+(y − μ)² > thr² φ (1 − h_max) μ, with h_max a bound of the week's hat values, and
+elsewhere the weight is γ without computing s.
+
 References
 ----------
 C. P. Farrington, N. J. Andrews, A. D. Beale, M. A. Catchpole, "A statistical algorithm
