@@ -358,19 +358,10 @@ def _fit_rows(
     count_offset = start.count_offset
     sums, z_sums, deviance_old = start.sums, start.z_sums, start.deviance
     before: FloatArray | None = None
-    # The factors of the step and the one before while every series is still iterating:
-    # when the first series finish, those of the fit and of its working weights, kept
-    # for all (copying columns out costs more than an exp).
-    step: tuple[FloatArray, FloatArray] | None = None
-    kept: tuple[BoolArray, FloatArray, FloatArray, tuple[FloatArray, FloatArray] | None] | None = (
-        None
-    )
     for iteration in range(1, MAXIT + 1):
         coefficients = _solve(sums, z_sums, levels, trend)
         intercept, slope = coefficients[:levels], coefficients[levels]
-        previous_step = step
         factor, scale, floored = _step_mean(design, coefficients, trend, work_off)
-        step = (factor, scale) if index.size == series else None
         moments = design.moments(factor, count)
         if work_prior.delta.size:
             departures = factor[work_prior.rows, work_prior.columns] * work_prior.delta
@@ -402,8 +393,6 @@ def _fit_rows(
             )
         done = converged | ~finite if iteration < MAXIT else np.ones_like(converged)
         if done.any():
-            if kept is None and index.size == series:
-                kept = (done, factor, scale, previous_step)
             where = index[done]
             out_converged[where] = converged[done]
             out_coefficients[:, where] = coefficients[:, done]
@@ -414,7 +403,6 @@ def _fit_rows(
                 out_before[:, where] = before[:, done]
             if done.all():
                 break
-            step = None
             keep = np.flatnonzero(~done)
             index = index[keep]
             work_prior = work_prior.series(keep)
@@ -427,22 +415,12 @@ def _fit_rows(
         z_sums = _next_z_sums(new_sums, count_sums, intercept, slope, levels, trend)
         before, sums, deviance_old = coefficients, new_sums, deviance
 
-    # μ at the fit and at the step before (whose weights the last step used): those kept
-    # when the first series finished, and for the others recomputed from the coefficients
-    # exactly as in the loop (floored at ε as R's linkinv); μ₀ = y + 0.1 before the first
-    # step.
-    if kept is None:
-        factor, scale, _ = _step_mean(design, out_coefficients, trend, off)
-        working_factor, working_scale, _ = _step_mean(design, out_before, trend, off)
-    else:
-        covered, factor, scale, previous = kept
-        others = np.flatnonzero(~covered)
-        _recompute(design, out_coefficients, trend, off, others, factor, scale)
-        if previous is None:  # those covered stopped at the first step (set below)
-            working_factor, working_scale, _ = _step_mean(design, out_before, trend, off)
-        else:
-            working_factor, working_scale = previous
-            _recompute(design, out_before, trend, off, others, working_factor, working_scale)
+    # μ at the fit and at the step before (whose weights the last step used), recomputed
+    # from the coefficients exactly as in the loop (cheaper than keeping them: copying
+    # columns out costs as much as an exp) and floored at ε as R's linkinv; μ₀ = y + 0.1
+    # before the first step.
+    factor, scale, _ = _step_mean(design, out_coefficients, trend, off)
+    working_factor, working_scale, _ = _step_mean(design, out_before, trend, off)
     mu = design.spread_times(scale, factor, out=factor)  # the factor is not needed again
     if first_step.any():
         working_factor[:, first_step] = r.mustart[:, first_step]
@@ -461,23 +439,6 @@ def _fit_rows(
         r.counts,
         prior,
     )
-
-
-def _recompute(
-    design: Design,
-    coefficients: FloatArray,
-    trend: bool,
-    offset: FloatArray | None,
-    columns: IntArray,
-    factor: FloatArray,
-    scale: FloatArray,
-) -> None:
-    """:func:`_step_mean` of some series, written into their columns of factor and scale."""
-    if columns.size:
-        some = None if offset is None else offset[:, columns]
-        factor[:, columns], scale[:, columns], _ = _step_mean(
-            design, coefficients[:, columns], trend, some
-        )
 
 
 def _step_mean(
