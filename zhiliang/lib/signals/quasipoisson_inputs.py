@@ -308,17 +308,38 @@ class Response:
         return self.quantity("mustart")
 
     def unit_sums(self, design: Design) -> _UnitSums:
-        """The start's sums with unit weights on every row (computed once per design)."""
+        """The start's sums with unit weights on every row (computed once per design).
+
+        μ₀ = exp(log(y + 0.1)) is y + 0.1 up to rounding, so its moments are those of
+        the counts plus 0.1 times each level's [n, Σ t, Σ t²]; the totals are summed over
+        the source's runs of weeks, without copying them."""
         sums = self._sums.get(design)
         if sums is None:
+            counts = design.moments(self.counts, 3)
+            rows = np.ones((self.counts.shape[0], 1))
+            constant = design.moments(rows, 3)
             sums = self._sums[design] = _UnitSums(
-                mustart=design.moments(self.quantity("mustart"), 3),
+                mustart=counts + 0.1 * constant,
                 start_wz=design.moments(self.quantity("start_wz"), 2),
-                counts=design.moments(self.counts, 2),
-                y_log_y=self.quantity("y_log_y").sum(axis=0),
-                deviance=self.quantity("start_deviance").sum(axis=0),
+                counts=counts[:2],
+                y_log_y=self._total("y_log_y"),
+                deviance=self._total("start_deviance"),
             )
         return sums
+
+    def _total(self, name: str) -> FloatArray:
+        """Σ over the rows of a quantity, from the source's rows when this is a set of
+        them (runs of consecutive weeks are slices there)."""
+        source, index = self._source, self._rows
+        if source is None or index is None or name in self._quantities:
+            return np.asarray(self.quantity(name).sum(axis=0), dtype=np.float64)
+        values = source.quantity(name)
+        weeks = np.sort(index)
+        breaks = np.flatnonzero(np.diff(weeks) != 1) + 1
+        total = np.zeros(values.shape[1])
+        for run in np.split(weeks, breaks):
+            total += values[run[0] : run[-1] + 1].sum(axis=0)
+        return total
 
 
 def _quantities(counts: FloatArray) -> dict[str, FloatArray]:
