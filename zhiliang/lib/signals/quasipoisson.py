@@ -358,6 +358,7 @@ def _fit_rows(
     count_offset = start.count_offset
     sums, z_sums, deviance_old = start.sums, start.z_sums, start.deviance
     before: FloatArray | None = None
+    unit_factor = bool((prior.factor == 1.0).all())
     for iteration in range(1, MAXIT + 1):
         coefficients = _solve(sums, z_sums, levels, trend)
         intercept, slope = coefficients[:levels], coefficients[levels]
@@ -369,7 +370,8 @@ def _fit_rows(
                 work_prior.rows, work_prior.columns, departures, count, factor.shape[1]
             )
         moments *= scale
-        moments *= work_prior.factor
+        if not unit_factor:
+            moments *= work_prior.factor
         new_sums = _weight_layout(moments, trend)
         # Deviance 2 Σ ω (y log(y/μ) − y + μ) = 2 (Σ ω (y log y − y) − Σ ω y η + Σ ω μ)
         # while μ = exp η; where μ was floored, R's formula on those series (the factor is
@@ -596,16 +598,22 @@ def _solve(sums: FloatArray, z_sums: FloatArray, levels: int, trend: bool) -> Fl
     s0 = sums[:levels]
     z0 = z_sums[:levels]
     empty = s0 <= 0
-    coefficients = np.zeros((levels + 1, s0.shape[1]))
+    some_empty = bool(empty.any())
+    coefficients = np.empty((levels + 1, s0.shape[1]))
     with np.errstate(divide="ignore", invalid="ignore"):
+        mean = z0 / s0
         if not trend:
-            coefficients[:levels] = np.where(empty, 0.0, z0 / s0)
+            coefficients[:levels] = np.where(empty, 0.0, mean) if some_empty else mean
+            coefficients[levels] = 0.0
             return coefficients
         s1 = sums[levels : 2 * levels]
-        tbar = np.where(empty, 0.0, s1 / s0)
-        ssw = sums[2 * levels] - (s1 * tbar).sum(axis=0)
-        slope = (z_sums[levels] - (z0 * tbar).sum(axis=0)) / ssw
-        coefficients[:levels] = np.where(empty, 0.0, z0 / s0 - slope * tbar)
+        tbar = s1 / s0
+        if some_empty:
+            tbar[empty] = 0.0
+        ssw = sums[2 * levels] - np.einsum("ls,ls->s", s1, tbar)
+        slope = (z_sums[levels] - np.einsum("ls,ls->s", z0, tbar)) / ssw
+        mean -= slope * tbar
+        coefficients[:levels] = np.where(empty, 0.0, mean) if some_empty else mean
         coefficients[levels] = slope
     return coefficients
 
@@ -653,7 +661,9 @@ def _finish(
         # Σ ω μ' ((y − μ)/μ)² level by level: γ Σ_l scale_l Σ_l (1 + δ) factor · square.
         per_level = np.empty((levels, counts.shape[1]))
         for level, (begin, end) in enumerate(design.blocks):
-            per_level[level] = np.einsum("rs,rs->s", working_factor[begin:end], square[begin:end])
+            np.einsum(
+                "rs,rs->s", working_factor[begin:end], square[begin:end], out=per_level[level]
+            )
         prior_pearson = square.sum(axis=0)
         if prior.delta.size:
             rows, columns = prior.rows, prior.columns
