@@ -165,8 +165,10 @@ class Fit:
         """An upper bound of each series' hat values (NaN where one is undefined): the
         largest working weight of a level times its largest leverage."""
         d = self.design
-        starts = np.array([begin for begin, _ in d.blocks], dtype=np.intp)
-        largest = np.maximum.reduceat(self.working_factor, starts, axis=0)
+        largest = np.zeros(self.working_scale.shape)
+        for level, (begin, end) in enumerate(d.blocks):  # faster than reduceat over rows
+            if end > begin:
+                self.working_factor[begin:end].max(axis=0, out=largest[level])
         largest *= self.working_scale
         largest *= self.weights.factor * self.weights.largest_share()
         with np.errstate(divide="ignore", invalid="ignore"):
