@@ -146,7 +146,9 @@ _DBL_EPSILON = float(np.finfo(np.float64).eps)
 #: Series fitted together: bounds the memory of the per-week arrays (series × baseline).
 CHUNK = 4096
 #: Threads fitting chunks of series at once (the cores this process may use, at most 4).
-WORKERS = min(4, len(os.sched_getaffinity(0)))
+WORKERS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 
 @dataclass(frozen=True, eq=False)
