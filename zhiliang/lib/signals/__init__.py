@@ -13,7 +13,8 @@ names → functions and their parameters (what ``zhiliang signals detect`` and
 Each method names the reference it reproduces; where a reference has a quirk the
 faithful version keeps the reference's name and the corrected one has its own
 (``ears-c3`` is surveillance's C3, ``ears-c3-cdc`` the CDC's; ``ewma`` is Rnssp's,
-``ewma-pynssp`` pynssp's off-by-one port; ``farrington`` is surveillance's
+``ewma-pynssp`` pynssp's off-by-one port; ``regression`` and ``switch`` are Rnssp's,
+with pynssp's as ``variant="pynssp"``; ``farrington`` is surveillance's
 farringtonFlexible, with Noufaily's settings as parameters; ``serfling-pynssp`` and
 ``nbinom-pynssp`` pynssp's multi-year seasonal regressions; ``rfet-midp`` vigipy's
 Fisher test with Lancaster's mid-p). SIGNALS.md in the shared
@@ -76,6 +77,13 @@ from zhiliang.lib.signals.ranking import (
     bcpnn_signals,
     signal_count,
 )
+from zhiliang.lib.signals.regression import (
+    NSSP_COLOURS,
+    RegressionDetection,
+    SwitchDetection,
+    regression,
+    switch,
+)
 from zhiliang.lib.signals.seasonal import nbinom_pynssp, nbinom_quantile, serfling_pynssp
 
 __all__ = [
@@ -83,6 +91,7 @@ __all__ = [
     "DUMOUCHEL_1999",
     "FARRINGTON_1996",
     "NOUFAILY_2013",
+    "NSSP_COLOURS",
     "PAIR_STATISTICS",
     "REQUIRED",
     "BayesianRates",
@@ -97,6 +106,8 @@ __all__ = [
     "InformationComponent",
     "Method",
     "Ratio",
+    "RegressionDetection",
+    "SwitchDetection",
     "TwoByTwo",
     "VIGIPY_BOUNDS",
     "bayesian_rates",
@@ -125,11 +136,13 @@ __all__ = [
     "nbinom_quantile",
     "nssp_alert",
     "prr",
+    "regression",
     "rfet",
     "rfet_midp",
     "ror",
     "serfling_pynssp",
     "signal_count",
+    "switch",
     "table_from_reports",
     "two_by_two",
 ]
@@ -185,6 +198,16 @@ DETECTORS: Mapping[str, Method] = _registry(
     Method("cusum", cusum, "R surveillance 1.20 algo.cusum (reset as in 1.23+)"),
     Method("ewma", ewma, "Rnssp 0.3.1 alert_ewma (NSSP ESSENCE)"),
     Method("ewma-pynssp", ewma_pynssp, "pynssp 0.1.0 alert_ewma"),
+    Method(
+        "regression",
+        regression,
+        "Rnssp 0.3.1 alert_regression (variant=pynssp: pynssp 0.1.0; weekly without weekdays)",
+    ),
+    Method(
+        "switch",
+        switch,
+        "Rnssp 0.3.1 alert_switch (variant=pynssp: pynssp 0.1.0; weekly without weekdays)",
+    ),
     Method(
         "farrington",
         farrington,

@@ -60,6 +60,14 @@ week whose fit does not converge is undecided with NaN ``expected`` (R leaves 0 
 As in R, a Noufaily threshold whose mean overflows (``muan`` after years without cases,
 where se(η₀) is huge) leaves bound, score and p-value NaN and the week without alarm.
 
+Speed: every week's fits run on all series at once
+(:mod:`~zhiliang.lib.signals.quasipoisson`), in chunks of at most :data:`CHUNK` series
+spread over :data:`WORKERS` threads (numpy leaves the GIL for its passes over the
+arrays; the results do not depend on the chunks). Anscombe residuals are computed only where they can exceed the
+threshold: since x^{2/3} ≤ 1 + 2/3 (x − 1), s > thr needs y > μ and
+(y − μ)² > thr² φ (1 − h_max) μ, with h_max a bound of the week's hat values, and
+elsewhere the weight is γ without computing s.
+
 References
 ----------
 C. P. Farrington, N. J. Andrews, A. D. Beale, M. A. Catchpole, "A statistical algorithm
@@ -74,7 +82,9 @@ from __future__ import annotations
 
 import datetime
 import math
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
@@ -91,7 +101,7 @@ from zhiliang.lib.signals.detection import (
     as_counts,
     shaped,
 )
-from zhiliang.lib.signals.quasipoisson import Design, Fit, Response, fit_quasipoisson
+from zhiliang.lib.signals.quasipoisson import Design, Fit, Response, Weights, fit_quasipoisson
 
 __all__ = [
     "FARRINGTON_1996",
@@ -135,6 +145,10 @@ FARRINGTON_1996: Mapping[str, Any] = MappingProxyType(
 _DBL_EPSILON = float(np.finfo(np.float64).eps)
 #: Series fitted together: bounds the memory of the per-week arrays (series × baseline).
 CHUNK = 4096
+#: Threads fitting chunks of series at once (the cores this process may use, at most 4).
+WORKERS = min(
+    4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,8 +258,9 @@ def farrington(
         if rows.size:
             tested.append((k, rows, levels))
     designs: dict[tuple[tuple[int, ...], tuple[int, ...]], Design] = {}
-    for first in range(0, series, CHUNK):
-        chunk = slice(first, min(first + CHUNK, series))
+
+    def fit_chunk(first: int, size: int) -> None:
+        chunk = slice(first, min(first + size, series))
         # Weeks × series: a week's baseline is a set of rows, a level's rows contiguous.
         response = Response.of(np.ascontiguousarray(y[chunk].T))
         with np.errstate(invalid="ignore"):
@@ -259,7 +274,8 @@ def farrington(
                 design = designs[key] = Design.of(levels, rows - centre)
             week = _Week(
                 response=response.rows(rows),
-                powered=np.take(powered, rows, axis=0),
+                powered=powered,
+                rows=rows,
                 offset=None if log_population is None else np.take(log_population, rows, axis=0),
                 offset_now=(
                     np.zeros(powered.shape[1]) if log_population is None else log_population[k]
@@ -277,6 +293,20 @@ def farrington(
             )
             eta0[chunk, k], se_eta0[chunk, k] = fitted.eta0, fitted.se_eta0
             phi[chunk, k], kept_trend[chunk, k] = fitted.phi, fitted.trend
+
+    # Chunks of equal size, as many as the workers or more: the threads then finish
+    # together (numpy leaves the GIL for the passes over the arrays, which are the cost).
+    workers = min(WORKERS, series)
+    chunks = max(workers, -(-series // CHUNK))
+    chunks += -chunks % workers
+    size = -(-series // chunks)
+    starts = range(0, series, size)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(fit_chunk, starts, [size] * len(starts)))
+    else:
+        for first in starts:
+            fit_chunk(first, size)
 
     return _verdict(
         y, eta0, se_eta0, phi, kept_trend, alpha, limit54, powertrans, threshold_method, one
@@ -296,7 +326,8 @@ class _Week:
     """One tested week: the baseline counts of every series and the shared design."""
 
     response: Response  # baseline weeks × series
-    powered: FloatArray  # baseline y^{2/3}
+    powered: FloatArray  # y^{2/3} of every week (weeks × series)
+    rows: npt.NDArray[np.intp]  # the baseline weeks
     offset: FloatArray | None  # baseline log population
     offset_now: FloatArray  # series
     design: Design
@@ -312,7 +343,7 @@ class _Week:
         weights_threshold: float,
         p_threshold_trend: float,
     ) -> _Prediction:
-        series = self.powered.shape[1]
+        series = self.response.counts.shape[1]
         eta0, se_eta0 = np.full(series, np.nan), np.full(series, np.nan)
         phi, kept = np.full(series, np.nan), np.zeros(series, dtype=np.bool_)
         without = np.arange(series)
@@ -327,8 +358,7 @@ class _Week:
                 with np.errstate(invalid="ignore"):
                     significant = model.slope_p_value(summary) < p_threshold_trend
                     mu = np.maximum(np.exp(eta), _DBL_EPSILON)
-                    counts = self.response.counts[:, converged]
-                    largest = np.where(self.response.valid[:, converged], counts, -np.inf).max(0)
+                    largest = self._largest_count()[converged]
                     keep = significant & (mu <= largest) & (b >= 3)
                 chosen = converged[keep]
                 eta0[chosen], se_eta0[chosen] = eta[keep], se[keep]
@@ -346,8 +376,15 @@ class _Week:
                 phi[target] = np.maximum(model.dispersion, 1.0)
         return _Prediction(eta0=eta0, se_eta0=se_eta0, phi=phi, trend=kept)
 
-    def _fit(self, series: npt.NDArray[np.intp], trend: bool, weights: FloatArray | None) -> Fit:
-        everything = series.size == self.powered.shape[1]
+    def _largest_count(self) -> FloatArray:
+        """The largest baseline count of each series (−inf if none)."""
+        counts, valid = self.response.counts, self.response.valid
+        if valid.all():
+            return np.asarray(counts.max(axis=0), dtype=np.float64)
+        return np.asarray(np.where(valid, counts, -np.inf).max(axis=0), dtype=np.float64)
+
+    def _fit(self, series: npt.NDArray[np.intp], trend: bool, weights: Weights | None) -> Fit:
+        everything = series.size == self.response.counts.shape[1]
         return fit_quasipoisson(
             self.response if everything else self.response.series(series),
             self.design,
@@ -369,30 +406,47 @@ class _Week:
         """
         if not reweight:
             return fit, fit.dispersion
+        refit = self._fit(series, fit.trend, self._downweights(series, fit, threshold))
+        return refit, refit.prior_dispersion
+
+    def _downweights(self, series: npt.NDArray[np.intp], fit: Fit, threshold: float) -> Weights:
+        """R's weights from the Anscombe residuals s of ``fit``: γ s⁻² where s exceeds the
+        threshold, γ elsewhere, 0 on missing weeks, γ so that they sum to the weeks."""
         phi = np.maximum(fit.dispersion, 1.0)  # NaN stays NaN, as R's max(NaN, 1)
-        everything = series.size == self.powered.shape[1]
+        everything = series.size == self.response.counts.shape[1]
         valid = self.response.valid if everything else self.response.valid[:, series]
-        powered = self.powered if everything else self.powered[:, series]
+        # s = 3/2 (y^{2/3} μ^{−1/6} − μ^{1/2}) / sqrt(φ (1 − h)) exceeds the threshold only
+        # where y > μ, and there, as x^{2/3} ≤ 1 + 2/3 (x − 1) and h ≤ h_max,
+        # s ≤ (y − μ)/sqrt(μ φ (1 − h_max)): so only where (y − μ)² > thr² φ (1 − h_max) μ
+        # (a margin against rounding) is s computed, by the same operations as on all rows.
+        with np.errstate(invalid="ignore"):
+            bound = threshold * threshold * phi * (1.0 - fit.hat_bound()) * (1 - 1e-9)
+            bound = np.where(np.isfinite(bound) & (bound > 0), bound, 0.0)
+            # (y − μ)² > B μ as ((y − μ)/μ)² μ > B, from the fit's residuals
+            candidate = fit.residual > 0
+            candidate &= fit.square * fit.fitted > bound
+        rows, columns = np.nonzero(candidate)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if fit.level_fitted is not None:  # μ constant within levels: powers per level
-                level = fit.level_fitted
-                root, sixth = np.sqrt(level), level ** (-1 / 6)
-                if self.design.levels > 1:
-                    root, sixth = self.design.spread(root), self.design.spread(sixth)
+                mu = fit.level_fitted[self.design.level_of[rows], columns]
             else:
-                root, sixth = np.sqrt(fit.fitted), fit.fitted ** (-1 / 6)
-            # s = 3/2 (y^{2/3} μ^{−1/6} − μ^{1/2}) / sqrt(φ (1 − h))
-            residual = powered * sixth
+                mu = fit.fitted[rows, columns]
+            root, sixth = np.sqrt(mu), mu ** (-1 / 6)
+            residual = self.powered[self.rows[rows], series[columns]] * sixth
             residual -= root
             residual *= 1.5
-            scale = 1.0 - fit.hat()
-            scale *= phi
+            scale = 1.0 - fit.hat_at(rows, columns)
+            scale *= phi[columns]
             residual /= np.sqrt(scale, out=scale)
-            share = np.where(residual > threshold, 1.0 / (residual * residual), 1.0)
-            share[~valid] = 0.0
-            share *= valid.sum(axis=0) / share.sum(axis=0)  # γ: the weights sum to n
-        refit = self._fit(series, fit.trend, share)
-        return refit, refit.prior_dispersion
+            outlier = residual > threshold
+            rows, columns, residual = rows[outlier], columns[outlier], residual[outlier]
+            share = 1.0 / (residual * residual)
+            # γ: the weights (share at the outliers, 1 elsewhere, 0 where missing) sum to n
+            present = valid.sum(axis=0) if not valid.all() else np.full(series.size, len(valid))
+            total = present - np.bincount(columns, minlength=present.size)
+            total = total + np.bincount(columns, weights=share, minlength=present.size)
+            gamma = present / total
+        return Weights(gamma, rows, columns, share - 1.0)
 
     def _predict(
         self, series: npt.NDArray[np.intp], fit: Fit, dispersion: FloatArray

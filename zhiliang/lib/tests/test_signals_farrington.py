@@ -1,12 +1,14 @@
 """Farrington flexible against R surveillance::farringtonFlexible 1.20 (SIGNALS.md §1.5)."""
 
 import datetime
+import sys
 
 import numpy as np
 import pytest
 
 from zhiliang.lib.signals import FARRINGTON_1996, NOUFAILY_2013, detect, farrington
-from zhiliang.lib.signals.farrington import _reference_weeks, _week_positions
+from zhiliang.lib.signals.farrington import _baseline, _reference_weeks, _Week, _week_positions
+from zhiliang.lib.signals.quasipoisson import Design, Response
 from zhiliang.lib.tests.signals_data import (
     RELATIVE,
     needs_reference,
@@ -197,3 +199,66 @@ def test_detect_runs_it_by_name_on_several_series():
 def test_bad_parameters_are_refused(kwargs):
     with pytest.raises(ValueError):
         farrington(np.ones((1, 270)), **kwargs)
+
+
+def baseline_week(y, k, *, no_periods, trend):
+    """Week k's first fit of every series (b = 4, w = 3), as farrington sets it up."""
+    references = [k - 52 * j for j in range(1, 5)]
+    left_out = 26 if no_periods > 1 else 3
+    rows_, levels = _baseline(k, references, 3, no_periods, left_out, y.shape[1])
+    centre = float(rows_.mean())
+    counts = Response.of(np.ascontiguousarray(y.T))
+    week = _Week(
+        response=counts.rows(rows_),
+        powered=counts.counts ** (2 / 3),
+        rows=rows_,
+        offset=None,
+        offset_now=np.zeros(y.shape[0]),
+        design=Design.of(levels, rows_ - centre),
+        now_level=no_periods - 1,
+        now_time=k - centre,
+    )
+    series = np.arange(y.shape[0])
+    return week, series, week._fit(series, trend, None)
+
+
+@pytest.mark.parametrize(("no_periods", "trend"), [(1, True), (10, True), (10, False), (1, False)])
+def test_the_reweighting_finds_every_outlier_all_residuals_would(no_periods, trend):
+    # The weights are computed only where the Anscombe residual can exceed the threshold
+    # (a bound on it): they must be those of computing every residual, as R does.
+    rng = np.random.default_rng(14)
+    y = rng.poisson(rng.gamma(2.0, 5.0, size=(300, 1)), size=(300, 260)).astype(float)
+    y[rng.random(y.shape) < 0.02] *= 3  # outbreaks to downweight
+    y[3, 100] = y[7, 150] = np.nan
+    week, series, fit = baseline_week(y, 240, no_periods=no_periods, trend=trend)
+    got = week._downweights(series, fit, 2.58)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu, h = fit.fitted, fit.hat()
+        phi = np.maximum(fit.dispersion, 1.0)
+        powered = week.response.counts ** (2 / 3)
+        residual = 1.5 * (powered * mu ** (-1 / 6) - np.sqrt(mu)) / np.sqrt(phi * (1 - h))
+        share = np.where(residual > 2.58, 1 / residual**2, 1.0)
+    valid = week.response.valid
+    share[~valid] = 0.0
+    want = share * valid.sum(axis=0) / share.sum(axis=0)
+    assert (residual > 2.58).sum() > 100
+    np.testing.assert_array_equal(
+        np.sort(got.rows * 300 + got.columns), np.flatnonzero((residual > 2.58).ravel())
+    )
+    np.testing.assert_allclose(got.excluding(~valid).dense(len(valid)), want, rtol=1e-13)
+
+
+def test_threads_and_chunks_do_not_change_the_result(monkeypatch):
+    rng = np.random.default_rng(15)
+    y = rng.poisson(rng.gamma(2.0, 5.0, size=(90, 1)), size=(90, 230)).astype(float)
+    module = sys.modules["zhiliang.lib.signals.farrington"]
+    monkeypatch.setattr(module, "WORKERS", 1)
+    monkeypatch.setattr(module, "CHUNK", 90)
+    one = farrington(y, b=4, **NOUFAILY_2013)
+    monkeypatch.setattr(module, "WORKERS", 3)
+    monkeypatch.setattr(module, "CHUNK", 20)
+    many = farrington(y, b=4, **NOUFAILY_2013)
+    for field in ("expected", "upperbound", "statistic", "p_value", "phi"):
+        np.testing.assert_allclose(getattr(many, field), getattr(one, field), rtol=1e-12)
+    np.testing.assert_array_equal(many.alarm, one.alarm)
+    np.testing.assert_array_equal(many.trend, one.trend)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from zhiliang.lib.signals.quasipoisson import Design, Response, fit_quasipoisson
+from zhiliang.lib.signals.quasipoisson import Design, Response, Weights, fit_quasipoisson
 
 EPS = float(np.finfo(float).eps)
 
@@ -167,3 +167,34 @@ def test_a_level_without_cases_converges_slowly_as_r():
     y[:, 10:20] = 0  # level 1 has no cases: its intercept runs towards −∞
     check_against_r(y, levels, np.arange(28.0) - 14, trend=True)
     check_against_r(y, levels, np.arange(28.0) - 14, trend=False)
+
+
+def test_sparse_weights_fit_as_the_same_dense_weights():
+    # ω = γ (1 + δ) with a few departures, and no weight on missing rows: the fit equals
+    # R's with the same weights as a dense array.
+    rng = np.random.default_rng(10)
+    levels = grouped_levels([9, 10, 9])
+    time = np.arange(28.0) - 13.5
+    y = seasonal_counts(rng, 8, 28)
+    y[1, 3] = y[5, 17] = np.nan
+    gamma = rng.uniform(0.9, 1.3, size=8)
+    rows_, columns = np.array([2, 7, 7, 20, 25]), np.array([0, 0, 3, 6, 7])
+    delta = rng.uniform(-0.9, -0.1, size=5)
+    sparse = Weights(gamma, rows_, columns, delta)
+    dense = sparse.dense(28)
+    assert dense[7, 3] == pytest.approx(gamma[3] * (1 + delta[2]))
+    assert dense[0, 0] == gamma[0]
+    np.testing.assert_allclose(sparse.at(rows_, columns), gamma[columns] * (1 + delta))
+    picked = sparse.series(np.array([7, 0]))
+    np.testing.assert_array_equal(picked.dense(28), dense[:, [7, 0]])
+    for trend in (True, False):
+        design = Design.of(levels, time)
+        response = Response.of(np.ascontiguousarray(y.T))
+        got = fit_quasipoisson(response, design, trend=trend, weights=sparse)
+        want = fit_quasipoisson(response, design, trend=trend, weights=dense)
+        np.testing.assert_allclose(got.fitted, want.fitted, rtol=1e-12)
+        np.testing.assert_allclose(got.dispersion, want.dispersion, rtol=1e-12)
+        np.testing.assert_allclose(got.hat(), want.hat(), rtol=1e-12, atol=1e-15)
+        rank = len(set(levels)) + (1 if trend else 0)
+        np.testing.assert_array_equal(got.df_residual, 28 - np.isnan(y).sum(axis=1) - rank)
+        check_against_r(y, levels, time, trend=trend, weights=np.where(np.isnan(y), 1, dense.T))

@@ -103,7 +103,8 @@ class Command(BaseCommand):
                 f"{','.join(DETECTION_COLUMNS)} for each row, empty where the method "
                 "defines no value or does not decide the week. Series on the same weeks "
                 "are run together; farrington finds its reference weeks by the dates, "
-                "serfling-pynssp the season of each week by its month.\n\n"
+                "serfling-pynssp the season of each week by its month; regression and "
+                "switch fit weekly counts without day-of-week terms.\n\n"
                 f"Methods and their parameters (defaults):\n{_methods_help()}"
             ),
             formatter_class=argparse.RawDescriptionHelpFormatter,
