@@ -134,13 +134,14 @@ def cusum(
     out_statistic = statistic.T
     out_upperbound = upperbound.T
     expected = expected.T
-    decided = ~np.isnan(out_statistic)
+    decided = out_statistic == out_statistic  # not NaN, in one pass
     return shaped(
         Detection(
             expected=expected,
             upperbound=out_upperbound,
             statistic=out_statistic,
-            p_value=np.full((weeks, series), np.nan).T,
+            # CUSUM defines no p-value: a read-only NaN view costs no memory
+            p_value=np.broadcast_to(np.float64(np.nan), (series, weeks)),
             alarm=out_statistic >= h,  # NaN (undecided) is never ≥ h
             decided=decided,
         ),
@@ -162,11 +163,21 @@ def _standardised_steps(x: FloatArray, m: FloatArray, trans: Transform, k: float
     """z − k, week-major (weeks × series), z the standardised counts."""
     if trans != "standard":
         return np.ascontiguousarray((_standardise(x, m, trans) - k).T)
-    # in place, written week-major as it is computed: one strided read of the counts
-    steps = np.subtract(x.T, m.T, order="C")
-    np.divide(steps, np.sqrt(m.T), out=steps)
-    np.subtract(steps, k, out=steps)
+    # in place, by blocks of series small enough for the cache, each block turned
+    # week-major as it is written (a whole-array transpose misses the cache)
+    series, weeks = x.shape
+    steps = np.empty((weeks, series))
+    for first in range(0, series, _BLOCK):
+        part = slice(first, first + _BLOCK)
+        block = np.subtract(x[part], m[part])
+        np.divide(block, np.sqrt(m[part]), out=block)
+        np.subtract(block, k, out=block)
+        steps[:, part] = block.T
     return steps
+
+
+#: Series per block of :func:`_standardised_steps` (256 × 260 weeks ≈ 0.5 MB).
+_BLOCK = 256
 
 
 def _upperbound(
