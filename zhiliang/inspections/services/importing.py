@@ -751,6 +751,13 @@ class _BulkLoad:
     def __init__(self, *, credit: bool = False) -> None:
         #: the credit records too when the failures may well outnumber those there are
         self.tables: tuple[Any, ...] = (Sample, Referral) + ((CreditRecord,) if credit else ())
+        #: PostgreSQL: tables whose unique constraints go too, rebuilt (and so checked
+        #: again) before the import commits. The credit records qualify: the import makes
+        #: one per new sample (unique sample numbers) and leaves out those another record
+        #: holds, so nothing it writes can clash, and a unique index maintained row by
+        #: row cost more than half of their INSERT (100,000 rows: 0.56 s with the
+        #: indexes, 0.09 s without, 0.1 s to build the two unique ones afterwards).
+        self.unique_too: tuple[Any, ...] = (CreditRecord,) if credit else ()
         self.saved: dict[str, list[str]] | None = None
         self.keys_were_off = False
 
@@ -794,10 +801,11 @@ class _BulkLoad:
                         [table],
                     )
                     indexes = cursor.fetchall()
+                    kinds = ["f", "u"] if model in self.unique_too else ["f"]
                     cursor.execute(
                         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                        "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
-                        [table],
+                        "WHERE conrelid = %s::regclass AND contype = ANY(%s) ORDER BY conname",
+                        [table, kinds],
                     )
                     keys = cursor.fetchall()
                     for name, _definition in keys:
