@@ -119,13 +119,16 @@ def cusum(
     statistic, upperbound, expected = weekly(), weekly(), weekly()
     expected[training_weeks:] = mu.T
     with np.errstate(divide="ignore", invalid="ignore"):
-        steps = _standardised_steps(x, mu, trans, k)
-        before = upperbound[training_weeks:]  # S_{t−1}, after any reset; the bound in place
+        # One buffer, the bound's own rows, holds in turn z_t − k, S_{t−1} (each row
+        # overwritten once the step has read it) and the bound: no 16 MB of fresh memory
+        # per 10,000 series for the steps (page faults were a good part of the run).
+        before = upperbound[training_weeks:]
+        _standardised_steps(x, mu, trans, k, out=before)
         previous = np.zeros(series)
         for t in range(weeks - training_weeks):
-            before[t] = previous
             current = statistic[training_weeks + t]
-            np.add(previous, steps[t], out=current)
+            np.add(previous, before[t], out=current)
+            before[t] = previous  # S_{t−1}, after any reset
             # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
             np.maximum(0.0, current, out=current)
             previous = np.where(current >= h, 0.0, current) if reset else current
@@ -159,21 +162,22 @@ def _standardise(x: FloatArray, m: FloatArray, trans: Transform) -> FloatArray:
     return np.asarray(z, dtype=np.float64)
 
 
-def _standardised_steps(x: FloatArray, m: FloatArray, trans: Transform, k: float) -> FloatArray:
-    """z − k, week-major (weeks × series), z the standardised counts."""
+def _standardised_steps(
+    x: FloatArray, m: FloatArray, trans: Transform, k: float, *, out: FloatArray
+) -> None:
+    """z − k into ``out``, week-major (weeks × series), z the standardised counts."""
     if trans != "standard":
-        return np.ascontiguousarray((_standardise(x, m, trans) - k).T)
+        out[:] = (_standardise(x, m, trans) - k).T
+        return
     # in place, by blocks of series small enough for the cache, each block turned
     # week-major as it is written (a whole-array transpose misses the cache)
-    series, weeks = x.shape
-    steps = np.empty((weeks, series))
+    series = x.shape[0]
     for first in range(0, series, _BLOCK):
         part = slice(first, first + _BLOCK)
         block = np.subtract(x[part], m[part])
         np.divide(block, np.sqrt(m[part]), out=block)
         np.subtract(block, k, out=block)
-        steps[:, part] = block.T
-    return steps
+        out[:, part] = block.T
 
 
 #: Series per block of :func:`_standardised_steps` (256 × 260 weeks ≈ 0.5 MB).
