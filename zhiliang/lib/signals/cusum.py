@@ -118,6 +118,13 @@ def cusum(
 
     statistic, upperbound, expected = weekly(), weekly(), weekly()
     expected[training_weeks:] = mu.T
+    # the verdicts week-major too, each row written while the step's row is in the cache
+    alarm = np.zeros((weeks, series), dtype=bool)
+    decided = np.zeros((weeks, series), dtype=bool)
+    # the standard bound row by row as well (the other transforms' after the loop)
+    by_row = trans == "standard"
+    m_row = mu[:, 0]
+    root_m = np.sqrt(m_row)
     with np.errstate(divide="ignore", invalid="ignore"):
         # One buffer, the bound's own rows, holds in turn z_t − k, S_{t−1} (each row
         # overwritten once the step has read it) and the bound: no 16 MB of fresh memory
@@ -126,30 +133,43 @@ def cusum(
         _standardised_steps(x, mu, trans, k, out=before)
         previous = np.zeros(series)
         for t in range(weeks - training_weeks):
-            current = statistic[training_weeks + t]
+            week = training_weeks + t
+            current = statistic[week]
             np.add(previous, before[t], out=current)
             before[t] = previous  # S_{t−1}, after any reset
             # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
             np.maximum(0.0, current, out=current)
-            previous = np.where(current >= h, 0.0, current) if reset else current
-        before[:] = _upperbound(before, mu.T, trans, k, h)
+            np.greater_equal(current, h, out=alarm[week])  # NaN (undecided) is never ≥ h
+            np.equal(current, current, out=decided[week])  # not NaN
+            if by_row:
+                _standard_bound(before[t], root_m, m_row, h + k)
+            previous = np.where(alarm[week], 0.0, current) if reset else current
+        if not by_row:
+            before[:] = _upperbound(before, mu.T, trans, k, h)
 
-    out_statistic = statistic.T
-    out_upperbound = upperbound.T
-    expected = expected.T
-    decided = out_statistic == out_statistic  # not NaN, in one pass
     return shaped(
         Detection(
-            expected=expected,
-            upperbound=out_upperbound,
-            statistic=out_statistic,
+            expected=expected.T,
+            upperbound=upperbound.T,
+            statistic=statistic.T,
             # CUSUM defines no p-value: a read-only NaN view costs no memory
             p_value=np.broadcast_to(np.float64(np.nan), (series, weeks)),
-            alarm=out_statistic >= h,  # NaN (undecided) is never ≥ h
-            decided=decided,
+            alarm=alarm.T,
+            decided=decided.T,
         ),
         one,
     )
+
+
+def _standard_bound(before: FloatArray, root_m: FloatArray, m: FloatArray, hk: float) -> None:
+    """:func:`_upperbound` of the standard transform, in place of S_{t−1} (one row or
+    all): ceil(√m · (h + k − S) + m), NaN and negatives → 0."""
+    bound = np.subtract(hk, before, out=before)
+    np.multiply(root_m, bound, out=bound)
+    np.add(bound, m, out=bound)
+    np.ceil(bound, out=bound)
+    # NaN and negative → 0 (fmax drops NaN; only -0.0 may come back as 0.0, equal)
+    np.fmax(bound, 0.0, out=bound)
 
 
 def _standardise(x: FloatArray, m: FloatArray, trans: Transform) -> FloatArray:
@@ -189,13 +209,8 @@ def _upperbound(
 ) -> FloatArray:
     """surveillance's back-transformation of S_{t−1}; NaN and negative bounds become 0."""
     if trans == "standard":
-        # ceil(√m · (h + k − S) + m), in place of S
-        bound = np.subtract(h + k, before, out=before)
-        np.multiply(np.sqrt(m), bound, out=bound)
-        np.add(bound, m, out=bound)
-        np.ceil(bound, out=bound)
-        # NaN and negative → 0 (fmax drops NaN; only -0.0 may come back as 0.0, equal)
-        return np.fmax(bound, 0.0, out=bound)
+        _standard_bound(before, np.sqrt(m), m, h + k)
+        return before
     room = h + k - before
     if trans == "rossi":
         root_m = np.sqrt(m)
