@@ -136,13 +136,14 @@ def cusum(
             week = training_weeks + t
             current = statistic[week]
             np.add(previous, before[t], out=current)
-            before[t] = previous  # S_{t−1}, after any reset
+            if by_row:  # the bound of S_{t−1} (after any reset) in place of the step
+                _standard_bound(previous, root_m, m_row, h + k, out=before[t])
+            else:
+                before[t] = previous  # S_{t−1}, after any reset
             # R's max(0, NA) is NA: np.maximum keeps NaN, so a gap poisons the rest.
             np.maximum(0.0, current, out=current)
             np.greater_equal(current, h, out=alarm[week])  # NaN (undecided) is never ≥ h
             np.equal(current, current, out=decided[week])  # not NaN
-            if by_row:
-                _standard_bound(before[t], root_m, m_row, h + k)
             previous = np.where(alarm[week], 0.0, current) if reset else current
         if not by_row:
             before[:] = _upperbound(before, mu.T, trans, k, h)
@@ -161,10 +162,12 @@ def cusum(
     )
 
 
-def _standard_bound(before: FloatArray, root_m: FloatArray, m: FloatArray, hk: float) -> None:
-    """:func:`_upperbound` of the standard transform, in place of S_{t−1} (one row or
-    all): ceil(√m · (h + k − S) + m), NaN and negatives → 0."""
-    bound = np.subtract(hk, before, out=before)
+def _standard_bound(
+    before: FloatArray, root_m: FloatArray, m: FloatArray, hk: float, *, out: FloatArray
+) -> None:
+    """:func:`_upperbound` of the standard transform into ``out`` (which may be
+    ``before``; one row or all): ceil(√m · (h + k − S_{t−1}) + m), NaN and negatives → 0."""
+    bound = np.subtract(hk, before, out=out)
     np.multiply(root_m, bound, out=bound)
     np.add(bound, m, out=bound)
     np.ceil(bound, out=bound)
@@ -209,7 +212,7 @@ def _upperbound(
 ) -> FloatArray:
     """surveillance's back-transformation of S_{t−1}; NaN and negative bounds become 0."""
     if trans == "standard":
-        _standard_bound(before, np.sqrt(m), m, h + k)
+        _standard_bound(before, np.sqrt(m), m, h + k, out=before)
         return before
     room = h + k - before
     if trans == "rossi":

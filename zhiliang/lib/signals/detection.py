@@ -73,10 +73,13 @@ def as_counts(counts: Counts) -> tuple[FloatArray, bool]:
     one = array.ndim == 1
     if one:
         array = array[np.newaxis, :]
-    if np.isinf(array).any():
-        raise ValueError("counts must be finite (a missing week is NaN)")
-    if (array < 0).any():  # NaN < 0 is False: missing weeks pass
-        raise ValueError("counts must not be negative")
+    if array.size:
+        # the extremes, NaN (a missing week) left out: two reductions, no temporary arrays
+        low, high = np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)
+        if np.isinf(low) or np.isinf(high):
+            raise ValueError("counts must be finite (a missing week is NaN)")
+        if low < 0:
+            raise ValueError("counts must not be negative")
     return array, one
 
 
