@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from zhiliang.registry.models import Organisation
@@ -77,6 +78,26 @@ class WarningForm(forms.Form):
     hazard = forms.CharField(label=_("危害"), widget=forms.Textarea(attrs={"rows": 2}))
     advice = forms.CharField(label=_("消费提示"), widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(label=_("图片（JPG/PNG）"), required=False)
+
+    def clean_photo(self) -> Any:
+        """A JPEG or PNG by its first bytes (not only its name), within the upload
+        limit: the portal serves it to the public."""
+        photo = self.cleaned_data.get("photo")
+        if not photo:
+            return photo
+        if photo.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("图片不能超过 %(mb)s MB。") % {"mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        head = photo.read(8)
+        photo.seek(0)
+        if not head.startswith((_PNG, _JPEG)):
+            raise forms.ValidationError(_("图片须为 JPG 或 PNG 文件。"))
+        return photo
+
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
 
 
 class ReasonForm(forms.Form):

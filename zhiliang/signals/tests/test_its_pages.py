@@ -148,3 +148,27 @@ def test_a_signal_can_be_dismissed_with_a_reason_on_its_page(users, client_as, s
     assert Signal.objects.get().dismiss_reason == "节假日集中就诊"
     assert f"/signals/{signal.pk}/" not in client.get("/signals/").content.decode()
     assert f"/signals/{signal.pk}/" in client.get("/signals/?status=dismissed").content.decode()
+
+
+def test_a_warning_photo_must_be_an_image_within_the_limit(users, client_as, signal, settings):
+    client = client_as("office")
+    client.post(f"/signals/{signal.pk}/", {"step": "case", "title": "案件"})
+    case = RiskCase.objects.get()
+    fields = {
+        "step": "warning",
+        "warning-title": "t",
+        "warning-product": "p",
+        "warning-hazard": "h",
+        "warning-advice": "a",
+    }
+    fake = SimpleUploadedFile("x.png", b"<html>not an image</html>", content_type="image/png")
+    page = client.post(f"/signals/cases/{case.pk}/", {**fields, "warning-photo": fake}, follow=True)
+    assert "图片须为 JPG 或 PNG 文件" in page.content.decode()
+    settings.UPLOAD_MAX_BYTES = 100
+    big = SimpleUploadedFile("x.jpg", b"\xff\xd8\xff" + b"0" * 200, content_type="image/jpeg")
+    page = client.post(f"/signals/cases/{case.pk}/", {**fields, "warning-photo": big}, follow=True)
+    assert "图片不能超过" in page.content.decode()
+    assert not ConsumerWarning.objects.exists()
+    jpeg = SimpleUploadedFile("x.jpg", b"\xff\xd8\xff" + b"0" * 50, content_type="image/jpeg")
+    client.post(f"/signals/cases/{case.pk}/", {**fields, "warning-photo": jpeg})
+    assert ConsumerWarning.objects.get().photo
