@@ -47,6 +47,10 @@ ERR_WARNING_FIELDS = gettext_noop("警示的标题、产品、危害和消费提
 ERR_RETURN_REASON = gettext_noop("退回修改须说明理由。")
 ERR_UNKNOWN_METHOD = gettext_noop("未知的检测方法：%(method)s")
 ERR_SHAPE = gettext_noop("序列数与计数的行数不一致。")
+ERR_NO_CATEGORY = gettext_noop(
+    "案件没有可抽查的产品类别（信号来自未归入类别的病例），不能据此制定专项抽查计划。"
+)
+ERR_DISTRICTS = gettext_noop("没有这些区县代码：%(codes)s。请使用 6 位行政区划代码，如 500103。")
 
 
 def _require_worker(actor: Any) -> None:
@@ -131,9 +135,9 @@ def run_detection(
                     first_week=first_week,
                 )
             )
-        before = Signal.objects.count()
         Signal.objects.bulk_create(signals, ignore_conflicts=True)
-        run.alarms = Signal.objects.count() - before
+        # a signal already stored keeps its first run: those of this run are the new ones
+        run.alarms = run.signals.count()
         run.seconds = time.perf_counter() - clock
         run.save(update_fields=["alarms", "seconds"])
         audit_record(
@@ -445,7 +449,13 @@ def case_targeted_plan(
     _require_worker(actor)
     if case.status != RiskCase.Status.OPEN:
         raise ValidationError(_(ERR_CASE_CLOSED))
-    category = ProductCategory.objects.get(code=case.category)
+    category = ProductCategory.objects.filter(code=case.category).first()
+    if category is None:
+        raise ValidationError(_(ERR_NO_CATEGORY))
+    districts = {d.code: d for d in Division.objects.filter(code__in=quotas)}
+    unknown = sorted(set(quotas) - set(districts))
+    if unknown:
+        raise ValidationError(_(ERR_DISTRICTS) % {"codes": "、".join(unknown)})
     with transaction.atomic():
         plan = plan_create(
             actor=actor,
@@ -462,7 +472,7 @@ def case_targeted_plan(
                 actor=actor,
                 plan=plan,
                 category=category,
-                district=Division.objects.get(code=district),
+                district=districts[district],
                 batches=batches,
             )
         action = CaseAction.objects.create(

@@ -219,3 +219,27 @@ def test_a_case_leads_to_a_targeted_plan_and_a_recall_referral(users):
     assert AuditEntry.objects.filter(action__startswith="signals.action").count() == 2
     with pytest.raises(PermissionDenied):
         s.case_refer_recall(actor=users["enterprise_user"], case=case, to="x", note="y")
+
+
+def test_a_plan_for_an_unknown_district_or_without_a_category_is_refused_clearly(users):
+    case = _case(users)  # its series' category "A" is not in the catalogue
+    args = {
+        "actor": users["office"],
+        "case": case,
+        "code": "ZX-2026-02",
+        "title": "专项抽查",
+        "organiser": Organisation.objects.get(key="cq-joint-office"),
+        "starts_on": dt.date(2026, 3, 1),
+        "ends_on": dt.date(2026, 6, 30),
+        "quotas": {"500103": 2},
+    }
+    with pytest.raises(ValidationError) as no_category:
+        s.case_targeted_plan(**args)
+    assert "产品类别" in no_category.value.messages[0]
+    category = ProductCategory.objects.order_by("code").first()
+    RiskCase.objects.filter(pk=case.pk).update(category=category.code)
+    case.refresh_from_db()
+    with pytest.raises(ValidationError) as typo:
+        s.case_targeted_plan(**{**args, "case": case, "quotas": {"500103": 2, "50013": 1}})
+    assert "50013" in typo.value.messages[0]
+    assert not SamplingPlan.objects.filter(code="ZX-2026-02").exists()
