@@ -34,25 +34,13 @@ from zhiliang.importproblems import import_upload, problems_response
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
+from zhiliang.stepmessages import form_errors, refusal
 
 
 def _visible(user: Any) -> Q:
     if has_role(user, CITYWIDE_READERS):
         return Q()
     return Q(enterprise__district_id__in=district_codes_of(user))
-
-
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    """A step's form errors as messages, each named by its field."""
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @require_roles(RECORD_WRITERS)
@@ -92,12 +80,12 @@ def _take_step(
     form_class, service = form_and_service
     form = form_class(request.POST, prefix=step)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return
     try:
         service(actor=request.user, **target, **form.cleaned_data)
     except ValidationError as exc:
-        _errors(request, exc)
+        refusal(request, exc)
     else:
         messages.success(request, _("已保存。"))
 
@@ -174,12 +162,12 @@ def _open_case(
         return back
     form = form_class(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return back
     try:
         case = service(actor=request.user, record=record, **form.cleaned_data)
     except ValidationError as exc:
-        _errors(request, exc)
+        refusal(request, exc)
         return back
     return redirect(route, pk=case.pk)
 

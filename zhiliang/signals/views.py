@@ -19,21 +19,9 @@ from zhiliang.signals import services as svc
 from zhiliang.signals.models import ConsumerWarning, RiskCase, Signal
 from zhiliang.signals.selectors import signal_weeks, with_series_names
 from zhiliang.signals.services import SIGNAL_WORKERS
+from zhiliang.stepmessages import form_errors, refusal
 
 SCENARIOS_PER_FORM = 3
-
-
-def _problems(request: HttpRequest, form: Any = None, exc: Exception | None = None) -> None:
-    if form is not None:
-        for name, errors in form.errors.items():
-            label = form.fields[name].label if name in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}：{error}" if label else error)
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    elif isinstance(exc, PermissionDenied):
-        messages.error(request, str(exc) or _("没有权限。"))
 
 
 @require_roles(SIGNAL_WORKERS)
@@ -64,7 +52,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             f.DismissForm(request.POST) if step == "dismiss" else f.OpenCaseForm(request.POST)
         )
         if step not in ("dismiss", "case") or not form.is_valid():
-            _problems(request, form)
+            form_errors(request, form)
         else:
             try:
                 if step == "dismiss":
@@ -82,7 +70,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("已立案。"))
                     return redirect("signals:case", pk=case.pk)
             except (ValidationError, PermissionDenied) as exc:
-                _problems(request, exc=exc)
+                refusal(request, exc)
             else:
                 messages.success(request, _("已保存。"))
         return redirect("signals:signal", pk=signal.pk)
@@ -114,9 +102,9 @@ def _assess(request: HttpRequest, case: RiskCase) -> None:
         if request.POST.get(f"s{n}-hazard", "").strip()
     ]
     if not form.is_valid() or not all(sf.is_valid() for sf in scenario_forms):
-        _problems(request, form)
+        form_errors(request, form)
         for sf in scenario_forms:
-            _problems(request, sf)
+            form_errors(request, sf)
         return
     svc.case_assess(
         actor=request.user,
@@ -146,7 +134,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form_class, service = CASE_STEPS[step]
                 form = form_class(request.POST, request.FILES, prefix=step)
                 if not form.is_valid():
-                    _problems(request, form)
+                    form_errors(request, form)
                 else:
                     data = dict(form.cleaned_data)
                     if step == "warning" and not data.get("photo"):
@@ -156,7 +144,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except (ValidationError, PermissionDenied) as exc:
-            _problems(request, exc=exc)
+            refusal(request, exc)
         return redirect("signals:case", pk=case.pk)
     return render(
         request,
@@ -196,13 +184,13 @@ def warning_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if step in ("return", "withdraw"):
         form = f.ReasonForm(request.POST)
         if not form.is_valid():
-            _problems(request, form)
+            form_errors(request, form)
             return redirect("signals:case", pk=warning.case_id)
         kwargs["reason"] = form.cleaned_data["reason"]
     try:
         WARNING_STEPS[step](actor=request.user, warning=warning, **kwargs)
     except (ValidationError, PermissionDenied) as exc:
-        _problems(request, exc=exc)
+        refusal(request, exc)
     else:
         messages.success(request, _("已保存。"))
     return redirect("signals:case", pk=warning.case_id)
