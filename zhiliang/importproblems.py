@@ -25,6 +25,7 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from zhiliang.lib.tables import TableError
 from zhiliang.lib.tablestream import TableStructureError
 from zhiliang.lib.xlsx import XLSX_MIME, xlsx_bytes
 
@@ -64,6 +65,7 @@ class ImportOutcome(Generic[P]):
         return not self.problems
 
 
+ERR_HEADER = gettext_noop("表头有误：%(reason)s")
 ERR_MISSING = gettext_noop("缺少必需的列：%(columns)s")
 ERR_UNKNOWN = gettext_noop("无法识别的列：%(columns)s")
 ERR_DUPLICATE_COLUMNS = gettext_noop("重复的列：%(columns)s")
@@ -188,3 +190,11 @@ def import_upload(
         return outcome, None
     rows = [[p.line or "", p.column, p.message] for p in outcome.problems]
     return outcome, problems_keep(request, session_key, rows)
+
+
+def file_problem(exc: TableError, labels: Mapping[str, str]) -> str:
+    """Why a file could not be read as a table (its header, or the file itself), in the
+    official's language."""
+    if isinstance(exc, TableStructureError):
+        return _(ERR_HEADER) % {"reason": header_problem(exc, labels)}
+    return str(exc)

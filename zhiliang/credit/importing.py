@@ -27,7 +27,7 @@ from zhiliang.accounts.models import Role
 from zhiliang.credit.access import RECORD_WRITERS
 from zhiliang.credit.models import CreditRecord
 from zhiliang.credit.services import classify_enterprises, public_until_of
-from zhiliang.importproblems import ImportOutcome, ImportProblem, header_problem
+from zhiliang.importproblems import ImportOutcome, ImportProblem, file_problem
 from zhiliang.lib.creditrows import (
     FIELD_LABELS,
     HEADERS,
@@ -38,7 +38,7 @@ from zhiliang.lib.creditrows import (
     RowValidator,
 )
 from zhiliang.lib.creditrules import Kind
-from zhiliang.lib.tablestream import TableError, TableStructureError, open_table
+from zhiliang.lib.tablestream import TableError, open_table
 from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
 from zhiliang.registry.models import Division, Enterprise
 from zhiliang.registry.selectors import organisations_named
@@ -48,7 +48,6 @@ ERR_CONFLICT = gettext_noop(
 )
 ERR_NOT_YOUR_DISTRICT = gettext_noop("无权导入其他区县企业的信用记录（%(uscc)s）")
 ERR_NO_ROWS = gettext_noop("文件中没有信用记录")
-ERR_HEADER = gettext_noop("表头有误：%(reason)s")
 
 #: Fields compared with a stored record when a row comes again.
 COMPARED = ("uscc", "kind", "heavier", "decided_on", "summary", "published_on")
@@ -76,12 +75,8 @@ def records_import(
     outcome = CreditImportOutcome()
     try:
         table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
-    except TableStructureError as exc:
-        reason = header_problem(exc, FIELD_LABELS)
-        outcome.problems.append(CreditImportProblem(0, "", _(ERR_HEADER) % {"reason": reason}))
-        return outcome
     except TableError as exc:
-        outcome.problems.append(CreditImportProblem(0, "", str(exc)))
+        outcome.problems.append(CreditImportProblem(0, "", file_problem(exc, FIELD_LABELS)))
         return outcome
     validator = RowValidator(today=today)
     rows: list[tuple[int, CreditRow]] = []

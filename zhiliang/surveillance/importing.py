@@ -23,14 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from zhiliang.accounts.audit import audit_record
-from zhiliang.importproblems import ImportOutcome, ImportProblem, header_problem
+from zhiliang.importproblems import ImportOutcome, ImportProblem, file_problem
 from zhiliang.inspections.models import ProductCategory
 from zhiliang.lib.samplerows import parse_date
 from zhiliang.lib.tablestream import (
     EXTRA_KEY,
     INEXACT_KEY,
     TableError,
-    TableStructureError,
     open_table,
 )
 from zhiliang.lib.xlsxbook import Sheet, xlsx_book_bytes
@@ -90,7 +89,6 @@ REQUIRED_COLUMNS = frozenset({"case_number", "visit_date"})
 SUGGESTIONS = {"编号": "case_number", "日期": "visit_date", "产品": "product_1_category"}
 _MODEL_FIELDS = {"product_1_category", "product_2_category", "product_3_category"}
 
-ERR_HEADER = gettext_noop("表头有误：%(reason)s")
 ERR_NO_ROWS = gettext_noop("文件中没有病例")
 ERR_CODE = gettext_noop("“%(value)s”不是“%(column)s”的代码或名称，应为：%(choices)s")
 ERR_NUMBER = gettext_noop("“%(value)s”不是整数")
@@ -259,12 +257,8 @@ def cases_import(
     outcome = CaseImportOutcome()
     try:
         table = open_table(path, HEADERS, REQUIRED_COLUMNS, SUGGESTIONS)
-    except TableStructureError as exc:
-        reason = header_problem(exc, FIELD_LABELS)
-        outcome.problems.append(CaseImportProblem(0, "", _(ERR_HEADER) % {"reason": reason}))
-        return outcome
     except TableError as exc:
-        outcome.problems.append(CaseImportProblem(0, "", str(exc)))
+        outcome.problems.append(CaseImportProblem(0, "", file_problem(exc, FIELD_LABELS)))
         return outcome
     reader = _RowReader(reporter, today, actor)
     cases: list[InjuryCase] = []
