@@ -86,8 +86,9 @@ class Signal(models.Model):
         CASE = "case", _("已立案")
 
     run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="signals")
+    #: the run's method, here too for the once-per-week constraint (its parameters are
+    #: the run's)
     method = models.CharField(_("方法"), max_length=32)
-    params = models.JSONField(_("参数"), default=dict)
     #: the series' key, e.g. ``category=0101|district=500103``
     series_key = models.CharField(_("序列"), max_length=200)
     category = models.CharField(_("产品类别"), max_length=64, blank=True)

@@ -121,7 +121,6 @@ def run_detection(
                 Signal(
                     run=run,
                     method=method,
-                    params=params,
                     series_key=s.key,
                     category=s.category,
                     district=s.district,
@@ -172,7 +171,7 @@ def reproduce(signal: Signal) -> dict[str, float | bool | None]:
 
     counts = np.array([np.nan if c is None else c for c in signal.counts], dtype=float)
     dates = _dates_for(signal.method, signal.first_week, len(counts))
-    result = detect(signal.method, counts[np.newaxis, :], **signal.params, **dates)
+    result = detect(signal.method, counts[np.newaxis, :], **signal.run.params, **dates)
 
     def last(array: Any) -> float | None:
         x = float(np.asarray(array)[0, -1])
