@@ -136,10 +136,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if not form.is_valid():
                     form_errors(request, form)
                 else:
-                    data = dict(form.cleaned_data)
-                    if step == "warning" and not data.get("photo"):
-                        data.pop("photo", None)
-                    service(actor=request.user, case=case, **data)
+                    service(actor=request.user, case=case, **form.cleaned_data)
                     messages.success(request, _("已保存。"))
             else:
                 raise Http404
