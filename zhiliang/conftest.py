@@ -41,6 +41,12 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _demo_banner_asks_each_page(settings: Any) -> None:
+    # A test's rollback takes a loaded demo away again, which a server never does.
+    settings.DEMO_CHECK_SECONDS = 0
+
+
 @pytest.fixture
 def registry(db: Any) -> None:
     registry_load_chongqing_2015(actor=None)

@@ -38,12 +38,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 (_("待映射单位"), reverse("plans:unresolved_units")),
                 (_("审计日志"), reverse("accounts:audit_log")),
             ]
-    from zhiliang.plans.demo import demo_loaded
+    from zhiliang.plans.demo import demo_banner
 
     return {
         "nav_links": links,
         "user_roles": roles_of(user) if user else frozenset(),
-        "demo_data": demo_loaded(),
+        "demo_data": demo_banner(),
         # Citywide pages (main dashboard, target progress, annual report) are linked only for these.
         "citywide": bool(user is not None and has_role(user, CITYWIDE_READERS)),
     }

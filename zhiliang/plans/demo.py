@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
@@ -108,13 +110,35 @@ DEMO_REPORTS: list[tuple[str, str, list[tuple[str, str, str, str, dict[int, int]
 
 
 def demo_loaded() -> bool:
-    """Whether the demo data were loaded. Asked by every page (the banner), so in plain
-    SQL: through the ORM, building the query cost five times the database's answer."""
+    """Whether the demo data were loaded (asks the database)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {AuditEntry._meta.db_table} WHERE action = %s LIMIT 1", [DEMO_ACTION]
         )
         return cursor.fetchone() is not None
+
+
+#: database name → (when asked, the answer) of :func:`demo_banner`, in this process
+_banner_seen: dict[str, tuple[float, bool]] = {}
+
+
+def demo_banner() -> bool:
+    """Whether pages show the demo banner: :func:`demo_loaded`, asked by a process at
+    most once every ``settings.DEMO_CHECK_SECONDS`` (0: on every page).
+
+    Every page asks, the public's queries included (issue 5's limit counts each
+    statement a page sends), and the answer changes once in a database's life: when
+    ``bootstrap --demo`` loads the demo, after which a running server shows the banner
+    within those seconds (this process's own :func:`demo_load` shows it at once)."""
+    ttl = settings.DEMO_CHECK_SECONDS
+    key = connection.settings_dict["NAME"]
+    now = time.monotonic()
+    seen = _banner_seen.get(key)
+    if seen is not None and now - seen[0] < ttl:
+        return seen[1]
+    loaded = demo_loaded()
+    _banner_seen[key] = (now, loaded)
+    return loaded
 
 
 def _user(username: str, org_key: str, role: str, passwords: dict[str, str]) -> Any:
@@ -236,4 +260,5 @@ def demo_load(*, plan: Plan) -> dict[str, str]:
     audit_record(
         actor=None, action=DEMO_ACTION, obj=plan, after={"users": sorted(users)}, reason="演示数据"
     )
+    transaction.on_commit(_banner_seen.clear)  # this process's pages show the banner at once
     return passwords
