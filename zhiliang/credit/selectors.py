@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from zhiliang.credit.services import model_digest, risk_model
 from zhiliang.lib.creditrules import Contribution, CreditFact, Kind, RiskClass, classify
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Division
-from zhiliang.registry.selectors import enterprise_ids_named_sql
+from zhiliang.registry.selectors import enterprises_named_sql
 
 #: Enterprises a public query lists at most.
 PUBLIC_RESULTS = 20
@@ -82,12 +83,13 @@ def public_records_q(today: dt.date) -> Q:
     )
 
 
-# The public query's three reads in plain SQL, the same on SQLite and PostgreSQL. Through
-# the ORM they cost about 2 ms of Python a query (building and compiling the SQL, making
+# The public query's reads in plain SQL, the same on SQLite and PostgreSQL. Through the
+# ORM they cost about 2 ms of Python a query (building and compiling the SQL, making
 # model instances), more than the database's work; the page is the one the public may
 # ask any number of (issue 5: p95 < 50 ms under 20 concurrent clients). The conditions
 # are those of public_records_q and ListingQuerySet.in_force; tests check that they
-# choose the same rows on the days at the edges.
+# choose the same rows on the days at the edges. ``{ids}`` is a list of placeholders or
+# a subquery choosing the enterprises.
 _PUBLIC_RECORDS_SQL = (
     "SELECT enterprise_id, document_no, decided_on, source_name, summary, public_until"
     " FROM credit_creditrecord WHERE enterprise_id IN ({ids}) AND kind = %s"
@@ -102,43 +104,76 @@ _LISTINGS_IN_FORCE_SQL = (
     " ORDER BY listed_on, id"
 )
 _BY_USCC_SQL = "SELECT id, uscc, name FROM registry_enterprise WHERE uscc = %s"
+_ID_BY_USCC_SQL = "SELECT id FROM registry_enterprise WHERE uscc = %s"
 #: the first PUBLIC_RESULTS by name of the candidates, with how many candidates there were
 _BY_NAME_SQL = (
-    "SELECT id, uscc, name, COUNT(*) OVER () FROM registry_enterprise"
-    " WHERE id IN ({candidates}) ORDER BY name, id LIMIT %s"
+    "SELECT pk, uscc, name, COUNT(*) OVER () FROM ({candidates}) AS candidate"
+    " ORDER BY name, pk LIMIT %s"
 )
+#: A parallel plan (chosen for name fragments of middling frequency) took two to four
+#: times as long as a serial one: its workers start for a query that stops after 201
+#: rows, and under concurrent requests they only compete for the same cores.
+_SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
+
+_Statement = tuple[str, Sequence[Any]]
+
+
+def _fetch_all(cursor: Any, statements: list[_Statement]) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows (none for a command). On PostgreSQL the statements go in
+    one message, one round trip: psycopg's client-side binding (Django's default for
+    psycopg 3) puts the parameters in, and the server runs them as one transaction, so
+    a ``SET LOCAL`` among them ends with them."""
+    if connection.vendor != "postgresql":
+        out = []
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            out.append(cursor.fetchall() if cursor.description else [])
+        return out
+    cursor.execute("; ".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps])
+    out = [cursor.fetchall() if cursor.description else []]
+    while cursor.nextset():
+        out.append(cursor.fetchall() if cursor.description else [])
+    return out
+
+
+def _records_statement(ids: str, ids_params: Sequence[Any], day: dt.date) -> _Statement:
+    return _PUBLIC_RECORDS_SQL.format(ids=ids), [*ids_params, Kind.PENALTY.value, day, day, day]
+
+
+def _listings_statement(ids: str, ids_params: Sequence[Any], day: dt.date) -> _Statement:
+    statuses = [Listing.Status.LISTED.value, Listing.Status.REMOVED.value]
+    return _LISTINGS_IN_FORCE_SQL.format(ids=ids), [*ids_params, *statuses, day, day, day]
+
+
+def _placeholders(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def _by_enterprise(rows: list[tuple[Any, ...]], make: Any) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for enterprise_id, *fields in rows:
+        found.setdefault(enterprise_id, []).append(make(*fields))
+    return found
 
 
 def public_records_of(ids: list[int], day: dt.date) -> dict[int, list[PublicRecord]]:
     """The public penalty records (:func:`public_records_q`) of these enterprises on
     ``day``, newest decision first, by enterprise id."""
-    found: dict[int, list[PublicRecord]] = {}
     if not ids:
-        return found
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            _PUBLIC_RECORDS_SQL.format(ids=", ".join(["%s"] * len(ids))),
-            [*ids, Kind.PENALTY.value, day, day, day],
-        )
-        for enterprise_id, *fields in cursor.fetchall():
-            found.setdefault(enterprise_id, []).append(PublicRecord(*fields))
-    return found
+        (rows,) = _fetch_all(cursor, [_records_statement(_placeholders(ids), ids, day)])
+    return _by_enterprise(rows, PublicRecord)
 
 
 def public_listings_of(ids: list[int], day: dt.date) -> dict[int, list[PublicListing]]:
     """The listings in force on ``day`` (``Listing.objects.in_force``) of these
     enterprises, by enterprise id."""
-    found: dict[int, list[PublicListing]] = {}
     if not ids:
-        return found
+        return {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LISTINGS_IN_FORCE_SQL.format(ids=", ".join(["%s"] * len(ids))),
-            [*ids, Listing.Status.LISTED.value, Listing.Status.REMOVED.value, day, day, day],
-        )
-        for enterprise_id, *fields in cursor.fetchall():
-            found.setdefault(enterprise_id, []).append(PublicListing(*fields))
-    return found
+        (rows,) = _fetch_all(cursor, [_listings_statement(_placeholders(ids), ids, day)])
+    return _by_enterprise(rows, PublicListing)
 
 
 def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
@@ -151,7 +186,10 @@ def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
     the first 20 by name of, say, every name containing 重庆 (most of a million) means
     reading them all, or walking the names in order until 20 are found, which for a
     fragment whose names sort late (庆隆: the 重庆隆… names) passes most of the table;
-    either takes seconds. Only the fragment's index is used here, and stops early."""
+    either takes seconds. Only the fragment's index is used here, and stops early.
+
+    On PostgreSQL a query by code is one round trip to the database, by name two (the
+    names, then their records and listings); on SQLite three statements either way."""
     query = query.strip()
     if len(query) < 2:
         return PublicAnswer([])
@@ -159,33 +197,41 @@ def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
     too_many = False
     with connection.cursor() as cursor:
         if checked.valid:
-            cursor.execute(_BY_USCC_SQL, [checked.code])
-            found = [PublicEnterprise(*row) for row in cursor.fetchall()]
+            code = [checked.code]
+            found_rows, record_rows, listing_rows = _fetch_all(
+                cursor,
+                [
+                    (_BY_USCC_SQL, code),
+                    _records_statement(_ID_BY_USCC_SQL, code, today),
+                    _listings_statement(_ID_BY_USCC_SQL, code, today),
+                ],
+            )
+            found = [PublicEnterprise(*row) for row in found_rows]
         else:
             # At most NAME_CANDIDATES + 1 matches, unordered (the index's or the table's
             # order, so a scan stops as soon as it has them), then ordered by name, with
             # how many there were. The fragment's condition is the registry's.
-            candidates, params = enterprise_ids_named_sql(query, NAME_CANDIDATES + 1)
-            sql = _BY_NAME_SQL.format(candidates=candidates)
-            params = (*params, PUBLIC_RESULTS)
+            candidates, params = enterprises_named_sql(query, NAME_CANDIDATES + 1)
+            statements = [(_BY_NAME_SQL.format(candidates=candidates), (*params, PUBLIC_RESULTS))]
             if connection.vendor == "postgresql":
-                # A parallel plan (chosen for fragments of middling frequency) took two
-                # to four times as long as a serial one here: its workers start for a
-                # query that stops after 201 rows, and under concurrent requests they
-                # only compete for the same cores. Sent with the query, in one round
-                # trip: two statements in one message run as one transaction, so the
-                # SET LOCAL ends with it.
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; " + sql, params)
-                cursor.nextset()
-            else:
-                cursor.execute(sql, params)
-            rows = cursor.fetchall()
+                statements.insert(0, (_SERIAL, ()))
+            rows = _fetch_all(cursor, statements)[-1]
             found = [PublicEnterprise(*row[:3]) for row in rows]
             too_many = bool(rows) and rows[0][3] > NAME_CANDIDATES
-    # Three queries in all, not two more per enterprise found; one when nothing is found.
-    ids = [enterprise.id for enterprise in found]
-    records = public_records_of(ids, today)
-    listings = public_listings_of(ids, today)
+            ids = [enterprise.id for enterprise in found]
+            record_rows, listing_rows = (
+                _fetch_all(
+                    cursor,
+                    [
+                        _records_statement(_placeholders(ids), ids, today),
+                        _listings_statement(_placeholders(ids), ids, today),
+                    ],
+                )
+                if ids
+                else ([], [])
+            )
+    records = _by_enterprise(record_rows, PublicRecord)
+    listings = _by_enterprise(listing_rows, PublicListing)
     results = [
         PublicCredit(enterprise, records.get(enterprise.id, []), listings.get(enterprise.id, []))
         for enterprise in found

@@ -50,16 +50,17 @@ def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
     return found
 
 
-#: Stands in for a fragment in :func:`enterprise_ids_named_sql`'s compiled statements:
+#: Stands in for a fragment in :func:`enterprises_named_sql`'s compiled statements:
 #: private-use characters, which neither a name nor LIKE's escaping contains.
 _STAND_IN = {True: "\ue000\ue001", False: "\ue000\ue001\ue002"}
 _LIKE_SPECIAL = frozenset("%_\\")
 _named_sql: dict[tuple[str, bool, int], tuple[str, tuple[Any, ...]]] = {}
 
 
-def enterprise_ids_named_sql(fragment: str, limit: int) -> tuple[str, tuple[Any, ...]]:
-    """SQL and parameters selecting the ids of at most ``limit`` enterprises named like
-    ``fragment`` (:func:`enterprises_named`), for a query of one's own.
+def enterprises_named_sql(fragment: str, limit: int) -> tuple[str, tuple[Any, ...]]:
+    """SQL and parameters selecting ``pk``, ``uscc`` and ``name`` of at most ``limit``
+    enterprises named like ``fragment`` (:func:`enterprises_named`), in no particular
+    order, for a query of one's own.
 
     The ORM builds the statement once per database and kind of fragment (two characters
     or more; see :func:`enterprises_named`) with a stand-in for the fragment, which is
@@ -69,7 +70,10 @@ def enterprise_ids_named_sql(fragment: str, limit: int) -> tuple[str, tuple[Any,
 
     def compiled(text: str) -> tuple[str, tuple[Any, ...]]:
         sql, params = (
-            enterprises_named(text).order_by().values("pk")[:limit].query.sql_with_params()
+            enterprises_named(text)
+            .order_by()
+            .values("pk", "uscc", "name")[:limit]
+            .query.sql_with_params()
         )
         return sql, tuple(params)
 

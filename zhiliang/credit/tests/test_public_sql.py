@@ -13,11 +13,16 @@ import pytest
 from django.db import connection
 
 from zhiliang.credit.models import CreditRecord, Listing
-from zhiliang.credit.selectors import public_listings_of, public_records_of, public_records_q
+from zhiliang.credit.selectors import (
+    public_credit,
+    public_listings_of,
+    public_records_of,
+    public_records_q,
+)
 from zhiliang.credit.services import record_create
 from zhiliang.inspections.tests import factories as f
 from zhiliang.registry.models import Organisation
-from zhiliang.registry.selectors import enterprise_ids_named_sql, enterprises_named
+from zhiliang.registry.selectors import enterprises_named, enterprises_named_sql
 
 DAY = dt.date(2026, 3, 16)
 EDGES = [None, DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1)]
@@ -64,6 +69,9 @@ def test_the_sql_shows_exactly_the_penalties_public_records_q_shows(users):
             expected[r.enterprise_id].append(r.document_no)
         got = public_records_of(ids, day)
         assert {firm: [r.document_no for r in got.get(firm, [])] for firm in ids} == expected
+        for firm in firms:  # a query by credit code reads them through its own statement
+            (answer,) = public_credit(firm.uscc, today=day).results
+            assert answer.records == got.get(firm.pk, [])
         # some shown, some not: the comparison is not empty on either side
         assert 0 < sum(map(len, expected.values())) < len(rows)
     shown = public_records_of([firms[0].pk], DAY)[firms[0].pk][0]
@@ -133,6 +141,8 @@ def test_the_sql_shows_exactly_the_listings_in_force(users):
         ]
         got = [x.reasons for x in public_listings_of([firm.pk], day).get(firm.pk, [])]
         assert got == expected
+        (answer,) = public_credit(firm.uscc, today=day).results
+        assert [x.reasons for x in answer.listings] == expected
         assert 0 < len(expected) < len(listings)
 
 
@@ -142,17 +152,22 @@ def test_the_sql_shows_exactly_the_listings_in_force(users):
 def test_the_name_search_statement_is_the_orms(registry, fragment):
     for limit in (201, 5):
         sql, params = (
-            enterprises_named(fragment).order_by().values("pk")[:limit].query.sql_with_params()
+            enterprises_named(fragment)
+            .order_by()
+            .values("pk", "uscc", "name")[:limit]
+            .query.sql_with_params()
         )
-        assert enterprise_ids_named_sql(fragment, limit) == (sql, tuple(params))
+        assert enterprises_named_sql(fragment, limit) == (sql, tuple(params))
 
 
 def test_the_name_search_statement_finds_what_the_orm_finds(registry):
     for n, name in enumerate(["重庆宏达电器有限公司", "宏达五金厂", "重庆A_C商行", "重庆A%C商行"]):
         f.enterprise(name=name, number=n + 1)
     for fragment in ("宏达", "达电器", "a_", "A%C", "重庆"):
-        sql, params = enterprise_ids_named_sql(fragment, 201)
+        sql, params = enterprises_named_sql(fragment, 201)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            got = sorted(row[0] for row in cursor.fetchall())
+            rows = cursor.fetchall()
+            got = sorted(row[0] for row in rows)
+        assert all(fragment.upper() in name.upper() for _pk, _uscc, name in rows)
         assert got == sorted(enterprises_named(fragment).values_list("pk", flat=True))
