@@ -118,21 +118,26 @@ _SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 _Statement = tuple[str, Sequence[Any]]
 
 
-def _fetch_all(cursor: Any, statements: list[_Statement]) -> list[list[tuple[Any, ...]]]:
-    """Each statement's rows (none for a command). On PostgreSQL the statements go in
-    one message, one round trip: psycopg's client-side binding (Django's default for
-    psycopg 3) puts the parameters in, and the server runs them as one transaction, so
-    a ``SET LOCAL`` among them ends with them."""
+def _fetch_all(
+    cursor: Any, statements: list[_Statement], *, serial: bool = False
+) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows. On PostgreSQL the statements go in one message, one round
+    trip: psycopg's client-side binding (Django's default for psycopg 3) puts the
+    parameters in, and the server runs them as one transaction; ``serial`` puts
+    :data:`_SERIAL` first, which ends with them."""
     if connection.vendor != "postgresql":
         out = []
         for sql, params in statements:
             cursor.execute(sql, params)
-            out.append(cursor.fetchall() if cursor.description else [])
+            out.append(cursor.fetchall())
         return out
-    cursor.execute("; ".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps])
-    out = [cursor.fetchall() if cursor.description else []]
+    sql = "; ".join([_SERIAL] * serial + [sql for sql, _ in statements])
+    cursor.execute(sql, [p for _, params in statements for p in params])
+    if serial:
+        cursor.nextset()
+    out = [cursor.fetchall()]
     while cursor.nextset():
-        out.append(cursor.fetchall() if cursor.description else [])
+        out.append(cursor.fetchall())
     return out
 
 
@@ -212,10 +217,11 @@ def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
             # order, so a scan stops as soon as it has them), then ordered by name, with
             # how many there were. The fragment's condition is the registry's.
             candidates, params = enterprises_named_sql(query, NAME_CANDIDATES + 1)
-            statements = [(_BY_NAME_SQL.format(candidates=candidates), (*params, PUBLIC_RESULTS))]
-            if connection.vendor == "postgresql":
-                statements.insert(0, (_SERIAL, ()))
-            rows = _fetch_all(cursor, statements)[-1]
+            (rows,) = _fetch_all(
+                cursor,
+                [(_BY_NAME_SQL.format(candidates=candidates), (*params, PUBLIC_RESULTS))],
+                serial=True,
+            )
             found = [PublicEnterprise(*row[:3]) for row in rows]
             too_many = bool(rows) and rows[0][3] > NAME_CANDIDATES
             ids = [enterprise.id for enterprise in found]

@@ -103,3 +103,52 @@ def test_anyone_may_query_but_not_too_often(users, client, monkeypatch):
     client.force_login(users["outsider"])  # a logged-in outsider is the public too
     cache.clear()
     assert client.get(URL, {"q": "某某"}).status_code == 200
+
+
+def test_the_results_markup_escapes_every_value_and_speaks_english(users, client):
+    """The results are put together in Python (templatetags/public_credit.py): what the
+    database holds is escaped, the labels follow the visitor's language."""
+    firm = f.enterprise()
+    firm.name = "重庆<b>粗体</b>&电器有限公司"
+    firm.save()
+    today = timezone.localdate()
+    days = dt.timedelta(days=1)
+    record = _record(
+        users,
+        firm,
+        "渝<script>1</script>号",
+        heavier=True,
+        summary="a & b",
+        decided_on=today - 40 * days,
+        published_on=today - 39 * days,
+    )
+    case = listings.listing_propose(
+        actor=users["office"],
+        record=record,
+        reasons="<i>无证</i>",
+        basis="第七条",
+        proposed_on=today - 38 * days,
+    )
+    listings.listing_notify(actor=users["office"], listing=case, notified_on=today - 37 * days)
+    listings.listing_approve(actor=users["office"], listing=case, approved_on=today - 20 * days)
+    listed = (today - 20 * days).isoformat()
+    page = client.get(URL, {"q": firm.uscc}).content.decode()
+    assert "<script>1" not in page and "<b>粗体" not in page and "<i>无证" not in page
+    assert "重庆&lt;b&gt;粗体&lt;/b&gt;&amp;电器有限公司" in page
+    assert "渝&lt;script&gt;1&lt;/script&gt;号" in page and "a &amp; b" in page
+    assert (
+        f"<h2>重庆&lt;b&gt;粗体&lt;/b&gt;&amp;电器有限公司 <small>{firm.uscc}</small></h2>" in page
+    )
+    decided = (today - 40 * days).isoformat()
+    assert f"<td>{decided}</td>" in page  # the decision date as YYYY-MM-DD
+    assert f"列入日期 {listed}，期限至" in page and "不予授予" in page
+    assert "<th>决定文书号</th>" in page
+
+    client.cookies["django_language"] = "en"
+    english = client.get(URL, {"q": firm.uscc}).content.decode()
+    assert "<th>Decision document number</th>" in english
+    assert "<h3>Administrative penalties</h3>" in english
+    assert "<h3>List of serious illegal and dishonest parties</h3>" in english
+    assert "行政处罚信息" not in english and "&lt;i&gt;无证&lt;/i&gt;" in english
+    nothing = client.get(URL, {"q": "不存在的名字"}).content.decode()
+    assert "<p>No matching enterprise was found.</p>" in nothing
