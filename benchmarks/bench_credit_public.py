@@ -462,6 +462,10 @@ def serve(env: dict[str, str], port: int, args: argparse.Namespace) -> subproces
         "--no-control-socket",
         "--backlog",
         "256",
+        # gunicorn's advice: the workers' heartbeat files in memory, not on a disk whose
+        # journal a kernel thread then updates for every request
+        "--worker-tmp-dir",
+        "/dev/shm",
     ]
     if args.worker_class == "gthread":
         cmd += ["--threads", str(args.threads)]
