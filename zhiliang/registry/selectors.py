@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Func, Prefetch, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Upper
 
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role
@@ -30,21 +31,30 @@ class NameBigrams(Func):
     output_field = ArrayField(TextField())
 
 
+#: ``upper(name)`` as PostgreSQL stores it (registry 0006), which the model does not know
+_NAME_UPPER = RawSQL('"registry_enterprise"."name_upper"', (), output_field=TextField())
+
+
 def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
     """Enterprises whose name contains ``fragment``, ignoring case (``name__icontains``);
     in no particular order.
 
-    On PostgreSQL the trigram index of migration registry 0004 serves fragments of three
+    On PostgreSQL the name is compared upper-cased as stored (``name_upper``, registry
+    0006) with the fragment upper-cased by the database too, as ``name__icontains``
+    does; the trigram index on it (registry 0004/0006) serves fragments of three
     characters or more by itself. A trigram cannot be taken from two characters, so a
     2-character fragment is also asked as "the name's character pairs include this
     pair" (the bigram index): the same rows, as a name contains a 2-character text exactly
     when that pair is one of its pairs. The LIKE stays beside it, checked first, so that
     a scan of the table for a common pair stops as soon as enough names are found
     without working out every name's pairs."""
-    found = Enterprise.objects.filter(name__icontains=fragment)
-    if connection.vendor == "postgresql" and len(fragment) == 2:
-        pair = Func(Upper(Value(fragment)), template="ARRAY[%(expressions)s]")
-        found = found.alias(name_bigrams=NameBigrams(Upper("name"))).filter(
+    if connection.vendor != "postgresql":
+        return Enterprise.objects.filter(name__icontains=fragment)
+    upper = Upper(Value(fragment))
+    found = Enterprise.objects.alias(name_upper=_NAME_UPPER).filter(name_upper__contains=upper)
+    if len(fragment) == 2:
+        pair = Func(upper, template="ARRAY[%(expressions)s]")
+        found = found.alias(name_bigrams=NameBigrams(_NAME_UPPER)).filter(
             name_bigrams__contains=pair
         )
     return found
