@@ -124,7 +124,8 @@ def _fetch_all(
     """Each statement's rows. On PostgreSQL the statements go in one message, one round
     trip: psycopg's client-side binding (Django's default for psycopg 3) puts the
     parameters in, and the server runs them as one transaction; ``serial`` puts
-    :data:`_SERIAL` first, which ends with them."""
+    :data:`_SERIAL` first, which ends with them (or, inside a transaction of the caller's,
+    with that: requests have none, ``ATOMIC_REQUESTS`` being off)."""
     if connection.vendor != "postgresql":
         out = []
         for sql, params in statements:

@@ -120,6 +120,7 @@ def demo_loaded() -> bool:
 
 #: database name → (when asked, the answer) of :func:`demo_banner`, in this process
 _banner_seen: dict[str, tuple[float, bool]] = {}
+_clock = time.monotonic  # a test replaces it
 
 
 def demo_banner() -> bool:
@@ -132,7 +133,7 @@ def demo_banner() -> bool:
     within those seconds (this process's own :func:`demo_load` shows it at once)."""
     ttl = settings.DEMO_CHECK_SECONDS
     key = connection.settings_dict["NAME"]
-    now = time.monotonic()
+    now = _clock()
     seen = _banner_seen.get(key)
     if seen is not None and now - seen[0] < ttl:
         return seen[1]

@@ -104,6 +104,9 @@ class Enterprise(models.Model):
     uscc = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_uscc_field]
     )
+    # On PostgreSQL a generated column ``name_upper`` (registry 0006, for the name search)
+    # reads this one: a migration changing its type must drop that column first and add
+    # it back after (PostgreSQL refuses otherwise; SQLite would not show it).
     name = models.CharField(_("企业名称"), max_length=200)
     # Empty for an enterprise registered outside the city (e.g. the nominal producer of a
     # product sampled in Chongqing's shops); ``region`` then holds its GB/T 2260 code.

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import Func, Prefetch, QuerySet, TextField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, Expression
 from django.db.models.functions import Upper
 
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role
@@ -31,8 +31,17 @@ class NameBigrams(Func):
     output_field = ArrayField(TextField())
 
 
-#: ``upper(name)`` as PostgreSQL stores it (registry 0006), which the model does not know
-_NAME_UPPER = RawSQL('"registry_enterprise"."name_upper"', (), output_field=TextField())
+class StoredUpperName(Expression):
+    """``name_upper``, ``upper(name)`` as PostgreSQL stores it (registry 0006), a column the
+    model does not declare; under the alias the query gives the enterprise table, so that
+    it stays right in a subquery or a join (Django relabels the column it resolves to)."""
+
+    output_field = TextField()
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Col:
+        column = TextField()
+        column.set_attributes_from_name("name_upper")
+        return Col(query.get_initial_alias(), column)
 
 
 def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
@@ -51,10 +60,12 @@ def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
     if connection.vendor != "postgresql":
         return Enterprise.objects.filter(name__icontains=fragment)
     upper = Upper(Value(fragment))
-    found = Enterprise.objects.alias(name_upper=_NAME_UPPER).filter(name_upper__contains=upper)
+    found = Enterprise.objects.alias(name_upper=StoredUpperName()).filter(
+        name_upper__contains=upper
+    )
     if len(fragment) == 2:
         pair = Func(upper, template="ARRAY[%(expressions)s]")
-        found = found.alias(name_bigrams=NameBigrams(_NAME_UPPER)).filter(
+        found = found.alias(name_bigrams=NameBigrams(StoredUpperName())).filter(
             name_bigrams__contains=pair
         )
     return found

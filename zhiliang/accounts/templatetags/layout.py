@@ -15,14 +15,14 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
-_urls: dict[tuple[str | None, str, str], str] = {}
+_urls: dict[tuple[str, str, str], str] = {}
 _static: dict[tuple[str, str, str], str] = {}
 
 
 @register.simple_tag
 def fixed_url(name: str) -> str:
     """``{% url name %}`` for a URL without arguments."""
-    key = (get_urlconf(), get_script_prefix(), name)
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name)
     if key not in _urls:
         _urls[key] = reverse(name)
     return _urls[key]

@@ -161,13 +161,34 @@ def test_the_name_search_statement_is_the_orms(registry, fragment):
 
 
 def test_the_name_search_statement_finds_what_the_orm_finds(registry):
-    for n, name in enumerate(["重庆宏达电器有限公司", "宏达五金厂", "重庆A_C商行", "重庆A%C商行"]):
+    """On PostgreSQL the search compares the stored upper-cased name (registry 0006): it
+    finds exactly what ``name__icontains`` finds, also inside a subquery of another
+    query (where Django gives the enterprise table another alias)."""
+    from zhiliang.registry.models import Enterprise
+
+    names = [
+        "重庆宏达电器有限公司",
+        "宏达五金厂",
+        "重庆A_C商行",
+        "重庆A%C商行",
+        "重庆abc商行",
+        "ＡＢＣ",
+    ]
+    for n, name in enumerate(names):
         f.enterprise(name=name, number=n + 1)
-    for fragment in ("宏达", "达电器", "a_", "A%C", "重庆"):
+    for fragment in ("宏达", "达电器", "a_", "A%C", "重庆", "ABC", "bC", "ａｂ", "没有"):
+        expected = sorted(
+            Enterprise.objects.filter(name__icontains=fragment).values_list("pk", flat=True)
+        )
         sql, params = enterprises_named_sql(fragment, 201)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            got = sorted(row[0] for row in rows)
-        assert all(fragment.upper() in name.upper() for _pk, _uscc, name in rows)
-        assert got == sorted(enterprises_named(fragment).values_list("pk", flat=True))
+            got = sorted(row[0] for row in cursor.fetchall())
+        assert got == expected, fragment
+        inner = Enterprise.objects.filter(pk__in=enterprises_named(fragment).values("pk"))
+        assert sorted(inner.values_list("pk", flat=True)) == expected, fragment
+    assert sorted(
+        Enterprise.objects.filter(pk__in=enterprises_named("重庆").values("pk")).values_list(
+            "name", flat=True
+        )
+    ) == sorted(n for n in names if "重庆" in n)

@@ -38,7 +38,7 @@ def test_a_server_process_looks_again_after_demo_check_seconds(
 
     settings.DEMO_CHECK_SECONDS = 10
     clock = [1_000.0]
-    monkeypatch.setattr(demo.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(demo, "_clock", lambda: clock[0])
     demo._banner_seen.clear()
     office = client_as("office")
     assert "本系统当前含有演示数据" not in office.get("/").content.decode()
