@@ -162,26 +162,6 @@ def _by_enterprise(rows: list[tuple[Any, ...]], make: Any) -> dict[int, list[Any
     return found
 
 
-def public_records_of(ids: list[int], day: dt.date) -> dict[int, list[PublicRecord]]:
-    """The public penalty records (:func:`public_records_q`) of these enterprises on
-    ``day``, newest decision first, by enterprise id."""
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        (rows,) = _fetch_all(cursor, [_records_statement(_placeholders(ids), ids, day)])
-    return _by_enterprise(rows, PublicRecord)
-
-
-def public_listings_of(ids: list[int], day: dt.date) -> dict[int, list[PublicListing]]:
-    """The listings in force on ``day`` (``Listing.objects.in_force``) of these
-    enterprises, by enterprise id."""
-    if not ids:
-        return {}
-    with connection.cursor() as cursor:
-        (rows,) = _fetch_all(cursor, [_listings_statement(_placeholders(ids), ids, day)])
-    return _by_enterprise(rows, PublicListing)
-
-
 def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
     """A public query by credit code (exact) or name (part of it, at least two
     characters): each enterprise found with its public records and listings in force.

@@ -15,8 +15,6 @@ from django.db import connection
 from zhiliang.credit.models import CreditRecord, Listing
 from zhiliang.credit.selectors import (
     public_credit,
-    public_listings_of,
-    public_records_of,
     public_records_q,
 )
 from zhiliang.credit.services import record_create
@@ -67,14 +65,15 @@ def test_the_sql_shows_exactly_the_penalties_public_records_q_shows(users):
         expected = {firm: [] for firm in ids}
         for r in orm.order_by("-decided_on", "-id"):
             expected[r.enterprise_id].append(r.document_no)
-        got = public_records_of(ids, day)
+        # by name (the enterprises' ids in the statement) and by code (a subquery)
+        got = {r.enterprise.id: r.records for r in public_credit("测试企业", today=day).results}
         assert {firm: [r.document_no for r in got.get(firm, [])] for firm in ids} == expected
-        for firm in firms:  # a query by credit code reads them through its own statement
+        for firm in firms:
             (answer,) = public_credit(firm.uscc, today=day).results
             assert answer.records == got.get(firm.pk, [])
         # some shown, some not: the comparison is not empty on either side
         assert 0 < sum(map(len, expected.values())) < len(rows)
-    shown = public_records_of([firms[0].pk], DAY)[firms[0].pk][0]
+    shown = public_credit(firms[0].uscc, today=DAY).results[0].records[0]
     record = CreditRecord.objects.get(document_no=shown.document_no)
     assert (shown.decided_on, shown.public_until, shown.source_name, shown.summary) == (
         record.decided_on,
@@ -139,7 +138,8 @@ def test_the_sql_shows_exactly_the_listings_in_force(users):
             .filter(enterprise=firm)
             .order_by("listed_on", "id")
         ]
-        got = [x.reasons for x in public_listings_of([firm.pk], day).get(firm.pk, [])]
+        (by_name,) = public_credit("测试企业", today=day).results
+        got = [x.reasons for x in by_name.listings]
         assert got == expected
         (answer,) = public_credit(firm.uscc, today=day).results
         assert [x.reasons for x in answer.listings] == expected
