@@ -12,7 +12,7 @@ resting on a public heavier penalty, with reasons ending in “（生成数据�
 What it does (one command, PostgreSQL only: the requirement is PostgreSQL's):
 
 1. a fresh database on the ``scripts/pg.sh`` cluster (or ``DATABASE_URL_PG``'s server):
-   migrate (the name-search indexes of registry 0004 included), load the registry,
+   migrate (the name-search indexes of registry 0005–0007 included), load the registry,
    bulk-load the GENERATED files (``COPY``, then ``ANALYZE``), then ``VACUUM (ANALYZE)`` as
    autovacuum would soon after (so that it does not run during the timed runs);
 2. picks the query mix from the loaded data (in a child process), 1,000 queries:

@@ -12,6 +12,7 @@ import itertools
 import pytest
 from django.db import connection
 
+from zhiliang.credit import selectors
 from zhiliang.credit.models import CreditRecord, Listing
 from zhiliang.credit.selectors import (
     public_credit,
@@ -20,7 +21,7 @@ from zhiliang.credit.selectors import (
 from zhiliang.credit.services import record_create
 from zhiliang.inspections.tests import factories as f
 from zhiliang.registry.models import Organisation
-from zhiliang.registry.selectors import enterprises_named, enterprises_named_sql
+from zhiliang.registry.selectors import NAME_TIERS, enterprises_named, enterprises_named_sql
 
 DAY = dt.date(2026, 3, 16)
 EDGES = [None, DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1)]
@@ -146,6 +147,11 @@ def test_the_sql_shows_exactly_the_listings_in_force(users):
         assert 0 < len(expected) < len(listings)
 
 
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="on PostgreSQL the statement asks the tiers' indexes; the next test holds its rows"
+    " to the ORM's",
+)
 @pytest.mark.parametrize(
     "fragment", ["电器", "瑞坤南电子", "ab", "重庆宏达电器有限公司", "a_", "50%", "a\\b", "宏"]
 )
@@ -192,3 +198,81 @@ def test_the_name_search_statement_finds_what_the_orm_finds(registry):
             "name", flat=True
         )
     ) == sorted(n for n in names if "重庆" in n)
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's tiered name indexes (registry 0007)"
+)
+
+
+@postgresql_only
+def test_the_tiers_hold_every_enterprise_once_and_are_the_indexes_conditions(registry):
+    with connection.cursor() as cur:
+        tiers = [tier.replace("%", "%%") for tier in NAME_TIERS]  # the parameters' %
+        checks = " + ".join(f"({tier})::int" for tier in tiers)
+        cur.execute(
+            f"SELECT count(*) FROM generate_series(1::bigint, 70000) AS id WHERE {checks} <> 1",
+            (),
+        )
+        assert cur.fetchone()[0] == 0
+        for kind in ("trgm", "bigrams"):
+            for n, tier in enumerate(tiers):
+                cur.execute(
+                    "SELECT pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+                    " JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+                    [f"registry_enterprise_name_{kind}_{n}"],
+                )
+                predicate = cur.fetchone()[0].replace("%", "%%")
+                cur.execute(
+                    "SELECT count(*) FROM generate_series(1::bigint, 70000) AS id"
+                    f" WHERE ({predicate}) IS DISTINCT FROM ({tier})",
+                    (),
+                )
+                assert cur.fetchone()[0] == 0, (kind, n, predicate)
+
+
+@postgresql_only
+def test_a_name_query_reads_the_tiers_in_order_and_stops_when_it_has_enough(registry, monkeypatch):
+    """Tier 0 (id 256, 512), tier 1 (16016, 32032, 48048), tier 2 (the rest): with room
+    for five candidates the first two tiers fill it and the third is not read; with
+    room for all, the first by name of all of them (the names of the third tier sort
+    first)."""
+    ids = {"甲": 512, "乙": 256, "丙": 48048, "丁": 32032, "戊": 16016, "一": 100001, "七": 100002}
+    for n, (mark, pk) in enumerate(ids.items()):
+        firm = f.enterprise(name=f"重庆宏达{mark}五金厂", number=900 + n)
+        type(firm).objects.filter(pk=firm.pk).update(id=pk)
+    monkeypatch.setattr(selectors, "PUBLIC_RESULTS", 3)
+    for query in ("宏达", "五金厂"):  # the pairs' indexes, the trigrams'
+        monkeypatch.setattr(selectors, "NAME_CANDIDATES", 4)
+        answer = public_credit(query, today=DAY)
+        assert answer.too_many
+        assert [r.enterprise.id for r in answer.results] == [32032, 48048, 256]  # 丁 丙 乙
+        monkeypatch.setattr(selectors, "NAME_CANDIDATES", 7)
+        answer = public_credit(query, today=DAY)
+        assert not answer.too_many
+        assert [r.enterprise.id for r in answer.results] == [100001, 32032, 100002]  # 一 丁 七
+
+
+@postgresql_only
+def test_the_prepared_name_statement_plans_the_tiers_and_is_prepared_once_a_session(
+    registry,
+):
+    f.enterprise(name="重庆宏达电器有限公司", number=901)
+    assert [r.enterprise.name for r in public_credit("达电器", today=DAY).results] == [
+        "重庆宏达电器有限公司"
+    ]
+    with connection.cursor() as cur:
+        statement, params = selectors._name_statement(cur, "达电器")
+        cur.execute("; ".join([*selectors._NAME_SETTINGS, "EXPLAIN " + statement]), params)
+        for _ in selectors._NAME_SETTINGS:
+            cur.nextset()
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "Seq Scan" not in plan and "registry_enterprise_name_trgm_2" in plan, plan
+    # a new session (here: the same one with its statements and their record gone)
+    # prepares the statement again before it executes it
+    assert selectors._prepared.pop(connection.connection)
+    with connection.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")
+    assert [r.enterprise.name for r in public_credit("宏达", today=DAY).results] == [
+        "重庆宏达电器有限公司"
+    ]

@@ -15,7 +15,7 @@ from zhiliang.credit import selectors
 from zhiliang.credit.services import record_create
 from zhiliang.inspections.tests import factories as f
 from zhiliang.registry.models import Enterprise
-from zhiliang.registry.selectors import enterprises_named
+from zhiliang.registry.selectors import NAME_TIERS, enterprises_named_sql
 
 URL = "/public/credit/"
 NOT_FOUND = "没有找到相符的企业。"
@@ -136,11 +136,15 @@ def test_up_to_the_candidates_the_first_by_name_beyond_them_a_notice(users, clie
     ("query", "index"),
     [("宏达", "registry_enterprise_name_bigrams"), ("宏达电", "registry_enterprise_name_trgm")],
 )
-def test_postgresql_answers_from_the_name_indexes(registry, query, index):
+def test_postgresql_answers_from_the_name_indexes_tier_by_tier(registry, query, index):
     _firms("重庆宏达电器有限公司")
-    sql, params = enterprises_named(query).order_by().values("pk").query.sql_with_params()
+    sql, params = enterprises_named_sql(query, 201)
     with connection.cursor() as cur:
         cur.execute("SET LOCAL enable_seqscan = off")
         cur.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cur.fetchall())
-    assert index in plan, plan
+    # one index a tier, asked in the tiers' order under the one LIMIT
+    used = [f"{index}_{n}" for n in range(len(NAME_TIERS))]
+    assert all(name in plan for name in used), plan
+    assert [plan.index(name) for name in used] == sorted(plan.index(name) for name in used)
+    assert "Seq Scan" not in plan and plan.lstrip().startswith("Limit"), plan
