@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.db.models import Count, Q, QuerySet, Subquery
 
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role
@@ -20,7 +20,11 @@ from zhiliang.credit.services import model_digest, risk_model
 from zhiliang.lib.creditrules import Contribution, CreditFact, Kind, RiskClass, classify
 from zhiliang.lib.uscc import validate_uscc
 from zhiliang.registry.models import Division
-from zhiliang.registry.selectors import enterprises_named_sql, enterprises_named_tiered_sql
+from zhiliang.registry.selectors import (
+    enterprises_named_sql,
+    enterprises_named_tiered_sql,
+    name_match,
+)
 
 #: Enterprises a public query lists at most.
 PUBLIC_RESULTS = 20
@@ -152,6 +156,8 @@ def _fetch_all(
     return out
 
 
+#: PostgreSQL's SQLSTATE for "prepared statement does not exist" (invalid_sql_statement_name).
+_NO_SUCH_STATEMENT = "26000"
 #: The name statements prepared in each PostgreSQL session: by connection, their names.
 _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -159,14 +165,16 @@ _prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary(
 def _name_statement(cursor: Any, query: str) -> _Statement:
     """The statement finding the first :data:`PUBLIC_RESULTS` by name of at most
     :data:`NAME_CANDIDATES` + 1 enterprises named like ``query``, with how many
-    candidates there were. On PostgreSQL an ``EXECUTE`` of a statement prepared once a
-    session (its name is its text's digest, so a changed text is a new statement)."""
+    candidates there were. On PostgreSQL with persistent connections an ``EXECUTE`` of a
+    statement prepared once a session (its name is its text's digest, so a changed text
+    is a new statement); without them (``CONN_MAX_AGE`` 0, a session a request) a
+    statement would be prepared for one use, so the SQL is sent as it is."""
     limit = NAME_CANDIDATES + 1
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not connection.settings_dict.get("CONN_MAX_AGE"):
         candidates, params = enterprises_named_sql(query, limit)
         return _BY_NAME_SQL.format(candidates=candidates, results=PUBLIC_RESULTS), params
     text = _BY_NAME_SQL.format(
-        candidates=enterprises_named_tiered_sql(len(query) == 2, limit, "$1"),
+        candidates=enterprises_named_tiered_sql(name_match(query), limit, "$1"),
         results=PUBLIC_RESULTS,
     )
     name = "zhiliang_public_names_" + hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -178,6 +186,23 @@ def _name_statement(cursor: Any, query: str) -> _Statement:
         cursor.execute(f"PREPARE {name} (text) AS {text}", ())
         session.add(name)
     return f"EXECUTE {name} (%s)", (query,)
+
+
+def _names_found(cursor: Any, query: str) -> list[tuple[Any, ...]]:
+    """The rows of :func:`_name_statement`. Should the session have lost a prepared
+    statement this process recorded (``DEALLOCATE ALL`` or ``DISCARD ALL`` on the
+    connection; psycopg sends the first on a rollback when its own prepared statements
+    are in use), it is prepared again and the query asked once more, unless a
+    transaction of the caller's is open (the failed statement has aborted it)."""
+    try:
+        (rows,) = _fetch_all(cursor, [_name_statement(cursor, query)], settings=_NAME_SETTINGS)
+    except ProgrammingError as error:
+        lost = getattr(error.__cause__, "sqlstate", None) == _NO_SUCH_STATEMENT
+        if not lost or connection.in_atomic_block:
+            raise
+        _prepared.pop(connection.connection, None)
+        (rows,) = _fetch_all(cursor, [_name_statement(cursor, query)], settings=_NAME_SETTINGS)
+    return rows
 
 
 def _records_statement(ids: str, ids_params: Sequence[Any], day: dt.date) -> _Statement:
@@ -235,7 +260,7 @@ def public_credit(query: str, *, today: dt.date) -> PublicAnswer:
             # At most NAME_CANDIDATES + 1 matches, unordered (the index's or the table's
             # order, so a scan stops as soon as it has them), then ordered by name, with
             # how many there were. The fragment's condition is the registry's.
-            (rows,) = _fetch_all(cursor, [_name_statement(cursor, query)], settings=_NAME_SETTINGS)
+            rows = _names_found(cursor, query)
             found = [PublicEnterprise(*row[:3]) for row in rows]
             too_many = bool(rows) and rows[0][3] > NAME_CANDIDATES
             ids = [enterprise.id for enterprise in found]

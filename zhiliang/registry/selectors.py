@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -90,30 +90,81 @@ _LIKE_FRAGMENT = (
 )
 _NAMED_MATCH = {
     # the name's character pairs include this pair: exactly the names containing it
-    True: "zhiliang_bigrams(name_upper) @> ARRAY[upper({fragment})]",
-    False: "name_upper LIKE " + _LIKE_FRAGMENT,
+    "pair": "zhiliang_bigrams(name_upper) @> ARRAY[upper({fragment})]",
+    # the trigram indexes serve the LIKE itself
+    "trigrams": "name_upper LIKE " + _LIKE_FRAGMENT,
+    # the name's pairs include all the fragment's pairs, and then the LIKE
+    "pairs": "zhiliang_bigrams(name_upper) @> zhiliang_bigrams(upper({fragment}))"
+    " AND name_upper LIKE " + _LIKE_FRAGMENT,
 }
+#: Whether pg_trgm counts Chinese characters as letters in this database (its LC_CTYPE;
+#: registry 0005): asked once a process.
+_trigram_letters: dict[str, bool] = {}
 
 
-def enterprises_named_tiered_sql(pair: bool, limit: int, fragment: str) -> str:
+def _letters_for_trigrams() -> Callable[[str], bool]:
+    alias = connection.alias
+    if alias not in _trigram_letters:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT show_trgm('重庆') <> '{}'::text[]")
+            _trigram_letters[alias] = bool(cursor.fetchone()[0])
+    if _trigram_letters[alias]:
+        return str.isalnum
+    return lambda character: character.isascii() and character.isalnum()
+
+
+def _gives_trigrams(fragment: str, letter: Callable[[str], bool]) -> bool:
+    """Whether pg_trgm takes a trigram from ``LIKE '%fragment%'``: from each run of
+    letters, padded with two blanks before it unless it begins the fragment and one
+    after it unless it ends it (pg_trgm's LPADDING and RPADDING; a run at an end meets
+    the wildcard there). A fragment it takes none from (``...``, ``a..``, or any Chinese
+    one where the database's LC_CTYPE is "C") would be answered by reading every entry
+    of the trigram indexes."""
+    runs = []
+    start = None
+    for position, character in enumerate([*fragment, ""]):
+        if character and letter(character):
+            if start is None:
+                start = position
+        elif start is not None:
+            runs.append((start, position))
+            start = None
+    return any(
+        end - start + (2 if start else 0) + (1 if end < len(fragment) else 0) >= 3
+        for start, end in runs
+    )
+
+
+def name_match(fragment: str) -> str:
+    """PostgreSQL: which index a name fragment is asked through: ``pair`` (two
+    characters), ``trigrams``, or ``pairs`` (three or more that give no trigram: all the
+    fragment's character pairs through the pairs' indexes, then the LIKE)."""
+    if len(fragment) == 2:
+        return "pair"
+    return "trigrams" if _gives_trigrams(fragment, _letters_for_trigrams()) else "pairs"
+
+
+def enterprises_named_tiered_sql(match: str, limit: int, fragment: str) -> str:
     """PostgreSQL: SQL selecting ``pk``, ``uscc`` and ``name`` of at most ``limit``
-    enterprises named like a fragment (``pair``: of two characters), tier by tier
-    (:data:`NAME_TIERS`); ``fragment`` is what stands for it in the SQL (``%s``, or
-    ``$1`` in a prepared statement). Written for parameters: a literal ``%`` is ``%%``.
+    enterprises named like a fragment, asked through the indexes :func:`name_match`
+    chose, tier by tier (:data:`NAME_TIERS`); ``fragment`` is what stands for the
+    fragment in the SQL (``%s``, or ``$1`` in a prepared statement). Written for
+    parameters: a literal ``%`` is ``%%``.
 
     A GIN index finds every name it holds before the first is read, so on one index over
     all the names a fragment in 20,000 names cost as much as 20,000 and one in 200,000
     more, for the 201 the page needs (5-12 ms; reading the table instead costs about as
     much for these, and the planner chose between the two by guesses). Here the
     tiers are a UNION ALL under the LIMIT: PostgreSQL reads the next tier only while it
-    has fewer names than the LIMIT, so a common fragment is answered from the smallest
-    tier (1 in 256 of the names), a middling one from the first two (1 in 16), and a
-    rare one from all three, as before. The index of each tier serves it only if the
-    table is not read instead: the caller sets ``enable_seqscan`` off."""
-    match = _NAMED_MATCH[pair].format(fragment=fragment)
+    has fewer names than the LIMIT, so a fragment in more than about 51,000 of the names
+    (5 %) is answered from the first tier (1 in 256 of them), one in more than about
+    3,200 from the first two (1 in 16), and a rarer one from all three, as before. The
+    index of each tier serves it only if the table is not read instead: the caller sets
+    ``enable_seqscan`` off."""
+    condition = _NAMED_MATCH[match].format(fragment=fragment)
     tiers = " UNION ALL ".join(
         f"(SELECT id AS pk, uscc, name FROM registry_enterprise"
-        f" WHERE {tier.replace('%', '%%')} AND {match})"
+        f" WHERE {tier.replace('%', '%%')} AND {condition})"
         for tier in NAME_TIERS
     )
     return f"{tiers} LIMIT {int(limit)}"
@@ -132,10 +183,9 @@ def enterprises_named_sql(fragment: str, limit: int) -> tuple[str, tuple[Any, ..
     public query, issue 5). A fragment with a character LIKE escapes (``%``, ``_``,
     ``\\``) is compiled as it is."""
     if connection.vendor == "postgresql":
-        return (
-            enterprises_named_tiered_sql(len(fragment) == 2, limit, "%s"),
-            (fragment,) * len(NAME_TIERS),
-        )
+        match = name_match(fragment)
+        uses = _NAMED_MATCH[match].count("{fragment}") * len(NAME_TIERS)
+        return enterprises_named_tiered_sql(match, limit, "%s"), (fragment,) * uses
 
     def compiled(text: str) -> tuple[str, tuple[Any, ...]]:
         sql, params = (

@@ -11,6 +11,8 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.db.models import Max
+from django.test.utils import CaptureQueriesContext
 
 from zhiliang.credit import selectors
 from zhiliang.credit.models import CreditRecord, Listing
@@ -20,8 +22,13 @@ from zhiliang.credit.selectors import (
 )
 from zhiliang.credit.services import record_create
 from zhiliang.inspections.tests import factories as f
-from zhiliang.registry.models import Organisation
-from zhiliang.registry.selectors import NAME_TIERS, enterprises_named, enterprises_named_sql
+from zhiliang.registry.models import Enterprise, Organisation
+from zhiliang.registry.selectors import (
+    NAME_TIERS,
+    _gives_trigrams,
+    enterprises_named,
+    enterprises_named_sql,
+)
 
 DAY = dt.date(2026, 3, 16)
 EDGES = [None, DAY - dt.timedelta(days=1), DAY, DAY + dt.timedelta(days=1)]
@@ -179,10 +186,15 @@ def test_the_name_search_statement_finds_what_the_orm_finds(registry):
         "重庆A%C商行",
         "重庆abc商行",
         "ＡＢＣ",
+        "重庆A\\C商行",
+        "重庆A..C商行",
     ]
     for n, name in enumerate(names):
         f.enterprise(name=name, number=n + 1)
-    for fragment in ("宏达", "达电器", "a_", "A%C", "重庆", "ABC", "bC", "ａｂ", "没有"):
+    for fragment in (
+        *("宏达", "达电器", "a_", "A%C", "重庆", "ABC", "bC", "ａｂ", "没有"),
+        *("A_C", "A\\C", "a..", "...", "..C商", "A.", "%"),
+    ):
         expected = sorted(
             Enterprise.objects.filter(name__icontains=fragment).values_list("pk", flat=True)
         )
@@ -231,35 +243,64 @@ def test_the_tiers_hold_every_enterprise_once_and_are_the_indexes_conditions(reg
                 assert cur.fetchone()[0] == 0, (kind, n, predicate)
 
 
+@pytest.fixture
+def prepared(monkeypatch):
+    """Persistent connections, as served: the name statement is prepared."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+
+
 @postgresql_only
-def test_a_name_query_reads_the_tiers_in_order_and_stops_when_it_has_enough(registry, monkeypatch):
-    """Tier 0 (id 256, 512), tier 1 (16016, 32032, 48048), tier 2 (the rest): with room
-    for five candidates the first two tiers fill it and the third is not read; with
-    room for all, the first by name of all of them (the names of the third tier sort
-    first)."""
-    ids = {"甲": 512, "乙": 256, "丙": 48048, "丁": 32032, "戊": 16016, "一": 100001, "七": 100002}
-    for n, (mark, pk) in enumerate(ids.items()):
+def test_a_name_query_reads_the_tiers_in_order_and_stops_when_it_has_enough(
+    registry, monkeypatch, prepared
+):
+    """Tier 0 (ids 256·k), tier 1 (16·k), tier 2 (the rest): with room for five
+    candidates the first two tiers fill it and the third is not read; with room for all,
+    the first by name of all of them (the names of the third tier sort first)."""
+    base = (Enterprise.objects.aggregate(top=Max("id"))["top"] or 0) // 256 * 256 + 2560
+    ids = {"甲": 512, "乙": 256, "丙": 48, "丁": 32, "戊": 16, "一": 1, "七": 2}
+    for n, (mark, offset) in enumerate(ids.items()):
         firm = f.enterprise(name=f"重庆宏达{mark}五金厂", number=900 + n)
-        type(firm).objects.filter(pk=firm.pk).update(id=pk)
+        Enterprise.objects.filter(pk=firm.pk).update(id=base + offset)
     monkeypatch.setattr(selectors, "PUBLIC_RESULTS", 3)
     for query in ("宏达", "五金厂"):  # the pairs' indexes, the trigrams'
         monkeypatch.setattr(selectors, "NAME_CANDIDATES", 4)
         answer = public_credit(query, today=DAY)
         assert answer.too_many
-        assert [r.enterprise.id for r in answer.results] == [32032, 48048, 256]  # 丁 丙 乙
+        assert [r.enterprise.id - base for r in answer.results] == [32, 48, 256]  # 丁 丙 乙
+        with connection.cursor() as cur:
+            statement, params = selectors._name_statement(cur, query)
+            cur.execute(
+                "; ".join([*selectors._NAME_SETTINGS, "EXPLAIN (ANALYZE) " + statement]), params
+            )
+            for _ in selectors._NAME_SETTINGS:
+                cur.nextset()
+            plan = [row[0] for row in cur.fetchall()]
+        tier2 = next(line for line in plan if "_2 " in line and "Index Scan" in line)
+        assert "never executed" in tier2, "\n".join(plan)
         monkeypatch.setattr(selectors, "NAME_CANDIDATES", 7)
         answer = public_credit(query, today=DAY)
         assert not answer.too_many
-        assert [r.enterprise.id for r in answer.results] == [100001, 32032, 100002]  # 一 丁 七
+        assert [r.enterprise.id - base for r in answer.results] == [1, 32, 2]  # 一 丁 七
+
+
+def _prepares(query: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert [r.enterprise.name for r in public_credit(query, today=DAY).results] == [
+            "重庆宏达电器有限公司"
+        ]
+    return sum(q["sql"].startswith("PREPARE") for q in queries.captured_queries)
 
 
 @postgresql_only
 def test_the_prepared_name_statement_plans_the_tiers_and_is_prepared_once_a_session(
-    registry,
+    registry, prepared
 ):
     f.enterprise(name="重庆宏达电器有限公司", number=901)
-    assert [r.enterprise.name for r in public_credit("达电器", today=DAY).results] == [
-        "重庆宏达电器有限公司"
+    assert [_prepares("达电器"), _prepares("达电器"), _prepares("宏达"), _prepares("宏达")] == [
+        1,
+        0,
+        1,
+        0,
     ]
     with connection.cursor() as cur:
         statement, params = selectors._name_statement(cur, "达电器")
@@ -273,6 +314,35 @@ def test_the_prepared_name_statement_plans_the_tiers_and_is_prepared_once_a_sess
     assert selectors._prepared.pop(connection.connection)
     with connection.cursor() as cur:
         cur.execute("DEALLOCATE ALL")
-    assert [r.enterprise.name for r in public_credit("宏达", today=DAY).results] == [
-        "重庆宏达电器有限公司"
-    ]
+    assert _prepares("达电器") == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_the_session_lost_is_prepared_again(registry, prepared):
+    """DEALLOCATE ALL on the connection while this process still records the statement:
+    the query fails once inside, prepares it again and answers (requests run without a
+    transaction of their own, as here)."""
+    f.enterprise(name="重庆宏达电器有限公司", number=901)
+    _prepares("达电器")  # prepared now, or by an earlier test on this connection
+    with connection.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")
+    assert selectors._prepared[connection.connection]
+    assert _prepares("达电器") == 1
+    assert _prepares("达电器") == 0
+
+
+@pytest.mark.parametrize(
+    ("fragment", "trigrams"),
+    [
+        # as PostgreSQL's pg_trgm took them from LIKE '%…%' (measured: a fragment with
+        # none made the index return every name it held)
+        *[("...", False), ("a..", False), ("重..", False), ("ab.", True), ("a.b", True)],
+        *[(".a.", True), ("..a", True), ("abc", True), (".重.", True), ("重庆.", True)],
+    ],
+)
+def test_a_fragment_without_trigrams_is_asked_by_its_pairs(fragment, trigrams):
+    assert _gives_trigrams(fragment, str.isalnum) is trigrams
+    # where the database's LC_CTYPE does not count Chinese as letters, none does
+    ascii_only = lambda c: c.isascii() and c.isalnum()  # noqa: E731
+    assert _gives_trigrams(fragment, ascii_only) is (trigrams and fragment.isascii())

@@ -50,13 +50,22 @@ def test_a_longer_part_must_be_there_as_written_not_only_its_pairs(registry):
     assert _found("五金达电商行") == ["重庆宏达五金达电商行"]
 
 
-def test_case_and_wildcards_are_text(registry):
-    _firms("重庆ABC科技有限公司", "重庆A_C商行", "重庆A%C商行")
+# On PostgreSQL with persistent connections (as served) the name statement is prepared
+# once a session; without them it is sent as it is: both ways here.
+@pytest.mark.parametrize("conn_max_age", [0, 60])
+def test_case_and_wildcards_are_text(registry, monkeypatch, conn_max_age):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", conn_max_age)
+    _firms("重庆ABC科技有限公司", "重庆A_C商行", "重庆A%C商行", "重庆A\\C商行", "重庆A..C商行")
     assert _found("ab") == ["重庆ABC科技有限公司"]
     assert _found("bC科技") == ["重庆ABC科技有限公司"]
     assert _found("a_") == ["重庆A_C商行"]
+    assert _found("A_C") == ["重庆A_C商行"]
     assert _found("A%") == ["重庆A%C商行"]
     assert _found("A%C商") == ["重庆A%C商行"]
+    assert _found("A\\C") == ["重庆A\\C商行"]
+    assert _found("..") == ["重庆A..C商行"]
+    assert _found("a..") == ["重庆A..C商行"]  # no trigram in it: asked by its pairs
+    assert _found("...") == []
 
 
 def test_a_credit_code_finds_exactly_its_enterprise(registry):
