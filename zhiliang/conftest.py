@@ -47,6 +47,29 @@ def _demo_banner_asks_each_page(settings: Any) -> None:
     settings.DEMO_CHECK_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _no_entered_holidays(settings: Any) -> Any:
+    """Working days come from the calendar library alone unless a test asks for the
+    office's entered arrangements (``entered_holidays``): tests of years the library
+    lacks expect the refusal, and many of them may not touch the database."""
+    from zhiliang.lib import workdays
+
+    settings.HOLIDAY_CHECK_SECONDS = 0
+    registered = workdays._supplement
+    workdays.set_supplement(None)
+    yield registered
+    workdays.set_supplement(registered)
+
+
+@pytest.fixture
+def entered_holidays(_no_entered_holidays: Any, db: Any) -> Any:
+    """The app's own supplement of entered arrangements, as registered at start."""
+    from zhiliang.lib import workdays
+
+    workdays.set_supplement(_no_entered_holidays)
+    return _no_entered_holidays
+
+
 @pytest.fixture
 def registry(db: Any) -> None:
     registry_load_chongqing_2015(actor=None)

@@ -163,6 +163,9 @@ if not PRODUCTION:
 #: How long a server process trusts its last look at whether the demo was loaded (the
 #: banner every page shows; zhiliang.plans.demo.demo_banner). 0: every page asks.
 DEMO_CHECK_SECONDS = env_int("DEMO_CHECK_SECONDS", 10, minimum=0)
+#: How long a server process trusts its last read of a year's holiday arrangement entered
+#: by the office (zhiliang.registry.calendar.arrangement_for). 0: every time.
+HOLIDAY_CHECK_SECONDS = env_int("HOLIDAY_CHECK_SECONDS", 60, minimum=0)
 #: The largest request body and the largest uploaded file (plan documents, tables).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES

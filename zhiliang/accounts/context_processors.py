@@ -36,6 +36,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             links += [
                 (_("待审核"), reverse("plans:review_queue")),
                 (_("待映射单位"), reverse("plans:unresolved_units")),
+                (_("节假日安排"), reverse("registry:holiday_arrangements")),
                 (_("审计日志"), reverse("accounts:audit_log")),
             ]
     from zhiliang.plans.demo import demo_banner

@@ -31,6 +31,7 @@ from zhiliang.credit.selectors import (
 from zhiliang.credit.services import record_create
 from zhiliang.exports import download_response, xlsx_response
 from zhiliang.importproblems import import_upload, problems_response
+from zhiliang.lib.workdays import CalendarUnavailable
 from zhiliang.lib.xlsx import XLSX_MIME
 from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
@@ -86,6 +87,8 @@ def _take_step(
         service(actor=request.user, **target, **form.cleaned_data)
     except ValidationError as exc:
         refusal(request, exc)
+    except CalendarUnavailable as exc:  # a working-day deadline into a year not entered
+        refusal(request, ValidationError(str(exc)))
     else:
         messages.success(request, _("已保存。"))
 
@@ -169,6 +172,9 @@ def _open_case(
     except ValidationError as exc:
         refusal(request, exc)
         return back
+    except CalendarUnavailable as exc:  # a working-day deadline into a year not entered
+        refusal(request, ValidationError(str(exc)))
+        return back
     return redirect(route, pk=case.pk)
 
 
@@ -185,6 +191,14 @@ STEPS: dict[str, tuple[type[Any], Any]] = {
     "approve": (f.ApproveForm, svc.listing_approve),
     "remove": (f.RemoveForm, svc.listing_remove_early),
 }
+
+
+def _reply_due(listing: Listing) -> Any:
+    """The objection's reply deadline, or why it cannot be counted yet."""
+    try:
+        return svc.objection_reply_due(listing)
+    except CalendarUnavailable as exc:
+        return str(exc)
 
 
 @require_roles(RECORD_WRITERS)
@@ -207,7 +221,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "listing": listing,
             "forms": forms,
-            "reply_due": svc.objection_reply_due(listing),
+            "reply_due": _reply_due(listing),
             "measures": svc.MEASURES.values(),
         },
     )

@@ -22,3 +22,20 @@ def upload_size_ok(upload: object) -> None:
 
 class TableUploadForm(forms.Form):
     file = forms.FileField(label=_("表格文件（.xlsx 或 UTF-8 .csv）"), validators=[upload_size_ok])
+
+
+class HolidayArrangementForm(forms.Form):
+    year = forms.IntegerField(label=_("年份"), min_value=2000, max_value=2100)
+    document = forms.CharField(label=_("通知文号"), max_length=100)
+    holidays = forms.CharField(
+        label=_("放假日期"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "逐日或按区间填写，如 2027-01-01 2027-02-10~2027-02-17；以空格、逗号或换行分隔。"
+        ),
+    )
+    workdays = forms.CharField(
+        label=_("调休上班日期（周六、周日）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -140,3 +141,27 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+
+class HolidayArrangement(models.Model):
+    """A year's holiday arrangement (节假日安排) as the State Council's notice sets it,
+    entered by the quality office for a year the ``chinesecalendar`` library does not
+    carry yet, so that working-day deadlines into that year can be counted
+    (:mod:`zhiliang.lib.workdays`). Dates are kept as ISO text, sorted."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    document = models.CharField(_("通知文号"), max_length=100)
+    holidays = models.JSONField(_("放假日期"), default=list)
+    workdays = models.JSONField(_("调休上班日期"), default=list)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.document}"

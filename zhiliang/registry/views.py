@@ -1,17 +1,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhiliang.accounts.access import CITYWIDE_READERS, ENTERPRISE_WRITERS, GOVERNMENT, require_roles
+from zhiliang.accounts.access import (
+    CITYWIDE_READERS,
+    ENTERPRISE_WRITERS,
+    GOVERNMENT,
+    OFFICE,
+    require_roles,
+)
 from zhiliang.exports import xlsx_response
 from zhiliang.lib.tables import TableError, read_table
-from zhiliang.registry.forms import TableUploadForm
-from zhiliang.registry.models import Organisation
+from zhiliang.lib.workdays import library_has
+from zhiliang.registry.calendar import arrangement_save
+from zhiliang.registry.forms import HolidayArrangementForm, TableUploadForm
+from zhiliang.registry.models import HolidayArrangement, Organisation
 from zhiliang.registry.selectors import enterprises_visible_to, organisations_with_aliases
 from zhiliang.registry.services import ENTERPRISE_HEADERS, ENTERPRISE_REQUIRED, enterprise_import
 
@@ -89,4 +99,32 @@ def enterprise_import_view(request: HttpRequest) -> HttpResponse:
         "registry/enterprise_import.html",
         {"form": form, "report": report, "error": error},
         status=status,
+    )
+
+
+@require_roles(OFFICE)
+def holiday_arrangements(request: HttpRequest) -> HttpResponse:
+    """The holiday arrangements entered for years the calendar library lacks."""
+    form = HolidayArrangementForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = arrangement_save(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("已保存 %(year)d 年的节假日安排。") % {"year": saved.year})
+            return redirect("registry:holiday_arrangements")
+    next_year = timezone.localdate().year + 1
+    return render(
+        request,
+        "registry/holiday_arrangements.html",
+        {
+            "form": form,
+            "errors": errors,
+            "arrangements": HolidayArrangement.objects.select_related("entered_by"),
+            "next_year": next_year,
+            "next_year_in_library": library_has(next_year),
+        },
+        status=400 if request.method == "POST" else 200,
     )

@@ -292,3 +292,30 @@ def test_a_listed_party_is_class_d_while_listed(users):
     )
     risk = RiskAssessment.objects.get(enterprise=listing.enterprise)  # stored anew
     assert risk.risk_class != "D" and risk_explained(risk).listings == []
+
+
+def test_a_notice_into_a_year_without_its_holidays_is_refused_with_the_reason(
+    users, client_as, monkeypatch
+):
+    """Five working days from 30 December of a year whose arrangement neither the
+    library nor the office has: the step is refused with what to do, nothing changes."""
+    from django.urls import reverse
+
+    firm = f.enterprise(f.YUZHONG)
+    listing = svc.listing_propose(
+        actor=users["district"],
+        record=_penalty(users["district"], firm),
+        reasons="生产销售不合格电热水壶，货值金额巨大",
+        basis="《市场监督管理严重违法失信名单管理办法》第七条",
+        proposed_on=D(2025, 3, 10),
+        today=TODAY,
+    )
+    monkeypatch.setattr(svc.timezone, "localdate", lambda *args: D(2097, 12, 30))
+    page = client_as("district").post(
+        reverse("credit:listing_step", args=[listing.pk, "notify"]),
+        {"notify-notified_on": "2097-12-30"},
+        follow=True,
+    )
+    assert "2097年的节假日安排尚未录入" in page.content.decode()
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.PROPOSED and listing.notified_on is None
