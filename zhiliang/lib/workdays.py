@@ -57,6 +57,7 @@ def set_supplement(provider: Callable[[int], Arrangement | None] | None) -> None
     _supplement = provider
 
 
+@functools.lru_cache(maxsize=256)
 def library_has(year: int) -> bool:
     """Whether ``chinesecalendar`` carries this year's arrangement."""
     try:

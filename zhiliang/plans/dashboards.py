@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db.models import Max, OuterRef, Subquery
 
 from zhiliang.lib.periods import period_sort_key
-from zhiliang.lib.workdays import CalendarUnavailable, workdays_between
+from zhiliang.lib.workdays import CalendarUnavailable, library_has, workdays_between
 from zhiliang.plans.deadlines import Obligation, obligations
 from zhiliang.plans.models import (
     DistrictPlan,
@@ -199,10 +199,17 @@ class OverdueObligation:
     workdays_overdue: int | None
 
 
-#: Working days between two dates never change for an installed holiday calendar;
-#: the segments between fixed deadlines are reused on every later request, and
-#: only the last one (latest deadline → today) is new each day.
-_workdays_segment = functools.lru_cache(maxsize=4096)(workdays_between)
+#: Working days between two dates the holiday library covers never change; those
+#: segments between fixed deadlines are reused on every later request, and only the
+#: last one (latest deadline → today) is new each day. A segment reaching a year the
+#: office entered (zhiliang.registry.calendar) is counted afresh: the office may correct it.
+_library_segment = functools.lru_cache(maxsize=4096)(workdays_between)
+
+
+def _workdays_segment(start: dt.date, end: dt.date) -> int:
+    if library_has(max(start, end).year):
+        return _library_segment(start, end)
+    return workdays_between(start, end)
 
 
 def workdays_overdue(deadlines: Collection[dt.date], today: dt.date) -> dict[dt.date, int | None]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from zhiliang.accounts.audit import audit_record
 from zhiliang.accounts.models import AuditEntry, Role
 from zhiliang.accounts.services import membership_grant, user_create
+from zhiliang.lib.workdays import CalendarUnavailable
 from zhiliang.plans.models import MeasureSchedule, Plan, PlanItem, Responsibility
 from zhiliang.plans.services import execution as ex
 from zhiliang.plans.services.notices import default_reply_due, notice_issue, notice_reply
@@ -241,7 +242,7 @@ def demo_load(*, plan: Plan) -> dict[str, str]:
         item=measures["（八）"],
         facts=DEMO
         + "“96333”电梯应急处置平台建设进度滞后于计划，9月进展报告已被退回。请说明原因并提出整改措施。",
-        reply_due=default_reply_due(timezone.localdate()),
+        reply_due=_demo_reply_due(timezone.localdate()),
         actor=office,
     )
     notice_reply(
@@ -263,3 +264,12 @@ def demo_load(*, plan: Plan) -> dict[str, str]:
     )
     transaction.on_commit(_banner_seen.clear)  # this process's pages show the banner at once
     return passwords
+
+
+def _demo_reply_due(today: dt.date) -> dt.date:
+    """The demo notice's reply deadline: five working days, or, late in a year whose
+    successor's holidays are not known yet, seven calendar days (demo data, labelled)."""
+    try:
+        return default_reply_due(today)
+    except CalendarUnavailable:
+        return today + dt.timedelta(days=7)

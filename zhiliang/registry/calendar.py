@@ -11,13 +11,14 @@ has the year.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import OFFICE, has_role
@@ -25,7 +26,12 @@ from zhiliang.accounts.audit import audit_record
 from zhiliang.lib.workdays import Arrangement, library_has
 from zhiliang.registry.models import HolidayArrangement
 
+log = logging.getLogger(__name__)
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
+#: No holiday of the State Council's arrangements has run longer (春节 2026: 9 days), nor
+#: have a year's days off summed to more than about 35: beyond these a range is a typo.
+LONGEST_HOLIDAY = 12
+MOST_DAYS_OFF = 45
 _RANGE = re.compile(r"(.+?)(?:~|～|至|--)(.+)")
 
 
@@ -50,6 +56,12 @@ def parse_days(text: str, year: int, label: str) -> list[dt.date]:
         if last < first:
             errors.append(
                 _("%(label)s：“%(token)s”的结束日期早于开始日期") % {"label": label, "token": token}
+            )
+            continue
+        if (last - first).days >= LONGEST_HOLIDAY:
+            errors.append(
+                _("%(label)s：“%(token)s”超过 %(n)d 天，请检查")
+                % {"label": label, "token": token, "n": LONGEST_HOLIDAY}
             )
             continue
         if first.year != year or last.year != year:
@@ -81,13 +93,23 @@ def arrangement_save(
         raise ValidationError(_("%(year)d 年的节假日安排已由日历库收录，无需录入") % {"year": year})
     if not document:
         errors.append(_("请填写通知文号（如 国办发明电〔2026〕X号）"))
-    try:
-        days_off = parse_days(holidays, year, _("放假日期"))
-        days_on = parse_days(workdays, year, _("调休上班日期"))
-    except ValidationError as exc:
-        raise ValidationError(errors + exc.messages) from None
+    parsed = []
+    for text, label in ((holidays, _("放假日期")), (workdays, _("调休上班日期"))):
+        try:
+            parsed.append(parse_days(text, year, label))
+        except ValidationError as exc:
+            errors += exc.messages
+            parsed.append([])
+    days_off, days_on = parsed
+    if errors:
+        raise ValidationError(errors)
     if not days_off:
         errors.append(_("请填写放假日期"))
+    if len(days_off) > MOST_DAYS_OFF:
+        errors.append(
+            _("放假日期共 %(n)d 天，超过 %(most)d 天，请检查")
+            % {"n": len(days_off), "most": MOST_DAYS_OFF}
+        )
     both = sorted(set(days_off) & set(days_on))
     if both:
         errors.append(
@@ -147,7 +169,15 @@ def arrangement_for(year: int) -> Arrangement | None:
     cached = _read.get(year)
     if cached is not None and now - cached[0] < settings.HOLIDAY_CHECK_SECONDS:
         return cached[1]
-    row = HolidayArrangement.objects.filter(year=year).first()
+    try:
+        with transaction.atomic():  # a savepoint inside a caller's transaction
+            row = HolidayArrangement.objects.filter(year=year).first()
+    except DatabaseError:
+        # the table not migrated yet, the database away: as if nothing were entered, so
+        # that the callers' own fallbacks apply (and refusals say what is missing)
+        log.exception("could not read the holiday arrangement of %s", year)
+        _read[year] = (now, None)
+        return None
     found = (
         Arrangement(
             year=year,

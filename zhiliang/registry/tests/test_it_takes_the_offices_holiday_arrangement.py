@@ -101,6 +101,12 @@ def test_the_office_enters_and_corrects_a_year_and_both_are_audited(users):
         ({"workdays": "2098-01-01"}, "既是放假日又是上班日：2098-01-01"),
         ({"workdays": "2098-01-06"}, "应是周六或周日，这些不是：2098-01-06"),
         ({"holidays": "2098-01-01 2099-01-01"}, "不在 2098 年"),
+        ({"holidays": "2098-10-01~2098-12-07"}, "超过 12 天，请检查"),
+        (
+            {"holidays": " ".join(f"2098-{m:02d}-01~2098-{m:02d}-04" for m in range(1, 13))},
+            "共 48 天，超过 45 天",
+        ),
+        ({"holidays": "2098-01-01", "workdays": "明天"}, "“明天”不是日期"),
     ],
 )
 def test_a_wrong_arrangement_is_refused_with_the_reason_and_nothing_is_written(
@@ -172,3 +178,35 @@ def test_the_page_is_the_offices(client_as, users):
     page = good.content.decode()
     assert "已保存 2098 年的节假日安排" in page and "2098-01-03" in page
     assert HolidayArrangement.objects.get().entered_by == users["office"]
+
+
+def test_both_fields_reasons_come_at_once(users):
+    with pytest.raises(ValidationError) as caught:
+        _save(users["office"], holidays="昨天", workdays="明天")
+    assert [m[:4] for m in caught.value.messages] == ["放假日期", "调休上班"]
+
+
+def test_an_unreadable_table_counts_as_nothing_entered(entered_holidays, monkeypatch, caplog):
+    """The table not migrated yet or the database away: the callers' own fallbacks and
+    refusals apply, and the error is logged, not raised from a deadline."""
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("no such table: registry_holidayarrangement")
+
+    monkeypatch.setattr(HolidayArrangement.objects, "filter", broken)
+    calendar.forget()
+    with pytest.raises(CalendarUnavailable):
+        is_workday(D(2098, 1, 2))
+    assert "could not read the holiday arrangement of 2098" in caplog.text
+
+
+def test_the_dashboards_count_an_entered_year_afresh(entered_holidays, users):
+    """The overdue counts reuse library years' segments; an entered year's are counted
+    again, as the office may correct it."""
+    from zhiliang.plans.dashboards import workdays_overdue
+
+    _save(users["office"], holidays="2098-01-01~2098-01-03", workdays="")
+    assert workdays_overdue({D(2098, 1, 1)}, D(2098, 1, 9)) == {D(2098, 1, 1): 4}
+    _save(users["office"], holidays="2098-01-01~2098-01-06", workdays="")
+    assert workdays_overdue({D(2098, 1, 1)}, D(2098, 1, 9)) == {D(2098, 1, 1): 3}
