@@ -48,6 +48,16 @@ def _demo_banner_asks_each_page(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test(settings: Any) -> Any:
+    """A page served in English leaves English active in the thread (LocaleMiddleware
+    does not switch back); the next test starts in the site's language again."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _no_entered_holidays(settings: Any) -> Any:
     """Working days come from the calendar library alone unless a test asks for the
     office's entered arrangements (``entered_holidays``): tests of years the library

@@ -33,6 +33,7 @@ from zhiliang.exports import download_response, xlsx_response
 from zhiliang.importproblems import import_upload, problems_response
 from zhiliang.lib.workdays import CalendarUnavailable
 from zhiliang.lib.xlsx import XLSX_MIME
+from zhiliang.registry.calendar import unavailable_message
 from zhiliang.registry.forms import TableUploadForm
 from zhiliang.registry.models import Enterprise
 from zhiliang.stepmessages import form_errors, refusal
@@ -88,7 +89,7 @@ def _take_step(
     except ValidationError as exc:
         refusal(request, exc)
     except CalendarUnavailable as exc:  # a working-day deadline into a year not entered
-        refusal(request, ValidationError(str(exc)))
+        refusal(request, ValidationError(unavailable_message(exc)))
     else:
         messages.success(request, _("已保存。"))
 
@@ -173,7 +174,7 @@ def _open_case(
         refusal(request, exc)
         return back
     except CalendarUnavailable as exc:  # a working-day deadline into a year not entered
-        refusal(request, ValidationError(str(exc)))
+        refusal(request, ValidationError(unavailable_message(exc)))
         return back
     return redirect(route, pk=case.pk)
 
@@ -198,7 +199,7 @@ def _reply_due(listing: Listing) -> Any:
     try:
         return svc.objection_reply_due(listing)
     except CalendarUnavailable as exc:
-        return str(exc)
+        return unavailable_message(exc)
 
 
 @require_roles(RECORD_WRITERS)

@@ -24,7 +24,12 @@ import chinese_calendar  # type: ignore[import-untyped]  # the package ships no 
 
 
 class CalendarUnavailable(ValueError):
-    """The holiday arrangement for that year is not in the calendar library yet."""
+    """The holiday arrangement for that year is neither in the calendar library nor
+    entered (``year``: which year; pages say it in the user's language)."""
+
+    def __init__(self, message: str, year: int) -> None:
+        super().__init__(message)
+        self.year = year
 
 
 def _check(day: dt.date) -> None:
@@ -88,7 +93,8 @@ def is_workday(day: dt.date) -> bool:
         raise CalendarUnavailable(
             f"{day.year}年的节假日安排尚未录入：请质量办按国务院办公厅通知录入，或升级 chinesecalendar"
             f" (the holiday arrangement for {day.year} is not available: the quality office"
-            " enters it from the State Council's notice, or chinesecalendar is upgraded)"
+            " enters it from the State Council's notice, or chinesecalendar is upgraded)",
+            day.year,
         )
     return arrangement.is_workday(day)
 

@@ -30,6 +30,7 @@ from zhiliang.plans.services.notices import (
     notice_status,
     notices_visible_to,
 )
+from zhiliang.registry.calendar import unavailable_message
 from zhiliang.registry.models import Organisation
 from zhiliang.widgets import DATE
 
@@ -122,7 +123,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
             initial["reply_due"] = default_reply_due(timezone.localdate())
         except CalendarUnavailable as exc:
             # No holiday calendar for this year yet: the office sets the date by hand.
-            messages.warning(request, str(exc))
+            messages.warning(request, unavailable_message(exc))
         form = NoticeForm(initial=initial)
     invalid = error is not None or bool(form.errors)
     return render(

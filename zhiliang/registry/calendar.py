@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from zhiliang.accounts.access import OFFICE, has_role
 from zhiliang.accounts.audit import audit_record
-from zhiliang.lib.workdays import Arrangement, library_has
+from zhiliang.lib.workdays import Arrangement, CalendarUnavailable, library_has
 from zhiliang.registry.models import HolidayArrangement
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,13 @@ def arrangement_save(
     )
     transaction.on_commit(forget)
     return arrangement
+
+
+def unavailable_message(exc: CalendarUnavailable) -> str:
+    """What a page says when a deadline runs into a year whose holidays are not known."""
+    return _(
+        "%(year)d年的节假日安排尚未录入：请质量办在“节假日安排”页按国务院办公厅的通知录入。"
+    ) % {"year": exc.year}
 
 
 #: year → (when read, its arrangement or None), per process

@@ -210,3 +210,24 @@ def test_the_dashboards_count_an_entered_year_afresh(entered_holidays, users):
     assert workdays_overdue({D(2098, 1, 1)}, D(2098, 1, 9)) == {D(2098, 1, 1): 4}
     _save(users["office"], holidays="2098-01-01~2098-01-06", workdays="")
     assert workdays_overdue({D(2098, 1, 1)}, D(2098, 1, 9)) == {D(2098, 1, 1): 3}
+
+
+def test_pages_say_what_is_missing_in_the_users_language(client_as, users, monkeypatch):
+    """A new supervision notice late in a year whose successor is neither in the library
+    nor entered: the reply deadline is left to the office, with the reason, in Chinese or
+    English."""
+    from django.utils import translation
+
+    from zhiliang.plans import notice_views
+
+    monkeypatch.setattr(notice_views.timezone, "localdate", lambda *args: D(2097, 12, 30))
+    office = client_as("office")
+    page = office.get(reverse("plans:notice_new")).content.decode()
+    assert "2097年的节假日安排尚未录入：请质量办在“节假日安排”页按国务院办公厅的通知录入。" in page
+    office.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = office.get(reverse("plans:notice_new")).content.decode()
+    assert "The holiday arrangement for 2097 has not been entered" in page
+    with translation.override("en"):
+        assert calendar.unavailable_message(CalendarUnavailable("x", 2097)).startswith(
+            "The holiday arrangement for 2097"
+        )
