@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Func, Prefetch, QuerySet, TextField, Value
-from django.db.models.expressions import Col, Expression
-from django.db.models.functions import Upper
+from django.db.models import Prefetch, QuerySet
 
 from zhiliang.accounts.access import CITYWIDE_READERS, district_codes_of, has_role
 from zhiliang.registry.models import Enterprise, Organisation, OrganisationAlias
@@ -23,58 +20,13 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
     return qs.filter(district_id__in=district_codes_of(user))
 
 
-class NameBigrams(Func):
-    """The character pairs of a text, as an array: ``zhiliang_bigrams()`` of migration
-    registry 0005 (PostgreSQL only), whose GIN indexes (0007) answer 2-character name searches."""
-
-    function = "zhiliang_bigrams"
-    output_field = ArrayField(TextField())
-
-
-class StoredUpperName(Expression):
-    """``name_upper``, ``upper(name)`` as PostgreSQL stores it (registry 0006), a column the
-    model does not declare; under the alias the query gives the enterprise table, so that
-    it stays right in a subquery or a join (Django relabels the column it resolves to)."""
-
-    output_field = TextField()
-
-    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Col:
-        column = TextField()
-        column.set_attributes_from_name("name_upper")
-        return Col(query.get_initial_alias(), column)
-
-
 def enterprises_named(fragment: str) -> QuerySet[Enterprise]:
-    """Enterprises whose name contains ``fragment``, ignoring case (``name__icontains``);
-    in no particular order.
+    """Enterprises whose name contains ``fragment``, ignoring case; in no particular
+    order. The definition :func:`enterprises_named_sql`'s statement is held to (on
+    PostgreSQL that statement asks the name indexes of registry 0007, which this
+    queryset cannot use)."""
+    return Enterprise.objects.filter(name__icontains=fragment)
 
-    On PostgreSQL the name is compared upper-cased as stored (``name_upper``, registry
-    0006) with the fragment upper-cased by the database too, as ``name__icontains``
-    does. A trigram cannot be taken from two characters, so a 2-character fragment is
-    also asked as "the name's character pairs include this pair": the same rows, as a
-    name contains a 2-character text exactly when that pair is one of its pairs. The
-    name indexes (registry 0007) are partial, one a tier of the enterprises by id, and
-    serve only a statement that asks tier by tier, :func:`enterprises_named_sql`'s: this
-    queryset is the definition that statement is held to, and reads the table."""
-    if connection.vendor != "postgresql":
-        return Enterprise.objects.filter(name__icontains=fragment)
-    upper = Upper(Value(fragment))
-    found = Enterprise.objects.alias(name_upper=StoredUpperName()).filter(
-        name_upper__contains=upper
-    )
-    if len(fragment) == 2:
-        pair = Func(upper, template="ARRAY[%(expressions)s]")
-        found = found.alias(name_bigrams=NameBigrams(StoredUpperName())).filter(
-            name_bigrams__contains=pair
-        )
-    return found
-
-
-#: Stands in for a fragment in :func:`enterprises_named_sql`'s compiled statements:
-#: private-use characters, which neither a name nor LIKE's escaping contains.
-_STAND_IN = {True: "\ue000\ue001", False: "\ue000\ue001\ue002"}
-_LIKE_SPECIAL = frozenset("%_\\")
-_named_sql: dict[tuple[str, bool, int], tuple[str, tuple[Any, ...]]] = {}
 
 #: The name indexes of registry 0007 (PostgreSQL), each on a tier of the enterprises by
 #: id: 1 in 256, 15 in 256, the other 15 in 16. Together the tiers hold every enterprise
@@ -176,35 +128,19 @@ def enterprises_named_sql(fragment: str, limit: int) -> tuple[str, tuple[Any, ..
     order, for a query of one's own.
 
     On PostgreSQL the statement asks the name indexes tier by tier
-    (:func:`enterprises_named_tiered_sql`; the caller sets ``enable_seqscan`` off). On
-    SQLite it is the ORM's, built once per kind of fragment (two characters or more)
-    with a stand-in for the fragment, which is then put in its parameters: building it
-    anew for each fragment cost more Python than the database took to answer it (the
-    public query, issue 5). A fragment with a character LIKE escapes (``%``, ``_``,
-    ``\\``) is compiled as it is."""
+    (:func:`enterprises_named_tiered_sql`; the caller sets ``enable_seqscan`` off); on
+    SQLite it is the ORM's."""
     if connection.vendor == "postgresql":
         match = name_match(fragment)
         uses = _NAMED_MATCH[match].count("{fragment}") * len(NAME_TIERS)
         return enterprises_named_tiered_sql(match, limit, "%s"), (fragment,) * uses
-
-    def compiled(text: str) -> tuple[str, tuple[Any, ...]]:
-        sql, params = (
-            enterprises_named(text)
-            .order_by()
-            .values("pk", "uscc", "name")[:limit]
-            .query.sql_with_params()
-        )
-        return sql, tuple(params)
-
-    if _LIKE_SPECIAL & set(fragment):
-        return compiled(fragment)
-    pair = len(fragment) == 2
-    key = (connection.vendor, pair, limit)
-    if key not in _named_sql:
-        _named_sql[key] = compiled(_STAND_IN[pair])
-    sql, params = _named_sql[key]
-    stand_in = _STAND_IN[pair]
-    return sql, tuple(p.replace(stand_in, fragment) if isinstance(p, str) else p for p in params)
+    sql, params = (
+        enterprises_named(fragment)
+        .order_by()
+        .values("pk", "uscc", "name")[:limit]
+        .query.sql_with_params()
+    )
+    return sql, tuple(params)
 
 
 def organisations_with_aliases() -> QuerySet[Organisation]:
